@@ -1,0 +1,101 @@
+"""The ASGI application: /graphql, /healthz, /metrics and the built web app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+from api import __version__
+from api.graphql import GoDarkGraphQL
+from api.middleware import RequestContextMiddleware
+from api.schema import schema
+from api.settings import Settings
+from engine.venue import Venue, VenueConfig
+
+
+def create_app(settings: Settings | None = None, venue: Venue | None = None) -> Starlette:
+    settings = settings if settings is not None else Settings()
+    if venue is None:
+        venue = Venue.build(
+            VenueConfig(
+                database_url=settings.database_url,
+                redis_url=settings.redis_url,
+                demo_mode=settings.demo,
+            )
+        )
+    running = venue
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await running.start()
+        try:
+            yield
+        finally:
+            await running.stop()
+
+    async def healthz(_request: Request) -> Response:
+        database_ok = await running.database.ping()
+        bus_ok = await running.bus.healthy()
+        healthy = database_ok and bus_ok
+        return JSONResponse(
+            {
+                "status": "ok" if healthy else "degraded",
+                "version": __version__,
+                "database": "ok" if database_ok else "down",
+                "bus": "ok" if bus_ok else "down",
+            },
+            status_code=200 if healthy else 503,
+        )
+
+    async def metrics(_request: Request) -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    graphql = GoDarkGraphQL(schema, venue=running, version=__version__)
+    routes: list[BaseRoute] = [
+        Route("/graphql", graphql),
+        WebSocketRoute("/graphql", graphql),
+        Route("/healthz", healthz),
+        Route("/metrics", metrics),
+        _web_app(settings.web_dist),
+    ]
+    app = Starlette(
+        routes=routes, middleware=[Middleware(RequestContextMiddleware)], lifespan=lifespan
+    )
+    app.state.venue = running
+    return app
+
+
+class SinglePageApp(StaticFiles):
+    """Serves the built web app; unknown paths get index.html so client routes survive a reload."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        try:
+            return await super().get_response(path, scope)
+        except HTTPException as missing:
+            if missing.status_code != 404 or path.startswith("assets/"):
+                raise
+            return await super().get_response("index.html", scope)
+
+
+def _web_app(web_dist: Path) -> BaseRoute:
+    if (web_dist / "index.html").is_file():
+        return Mount("/", SinglePageApp(directory=web_dist, html=True), name="web")
+
+    async def not_built(_request: Request) -> Response:
+        return PlainTextResponse(
+            "The web app is not built: run `make run` (or `make web`). GraphQL is at /graphql.",
+            status_code=503,
+        )
+
+    return Route("/", not_built)

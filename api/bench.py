@@ -1,0 +1,143 @@
+"""Benchmarks behind `godark bench`: throughput and latency, reported as medians over rounds."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import platform
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+
+from engine.clock import SystemClock
+from engine.ledger import USDT, AccountKey, AccountPurpose, EntryRequest, Ledger, Leg, OwnerKind
+from engine.ledger.model import InsufficientFunds
+from engine.store.database import Database
+from engine.store.migrations import upgrade
+
+
+def _machine() -> dict[str, Any]:
+    return {"cpus": os.cpu_count(), "python": platform.python_version()}
+
+
+def _percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+async def _timed_round(
+    operations: int, concurrency: int, operation: Callable[[int], Awaitable[None]]
+) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for index in range(operations):
+        queue.put_nowait(index)
+
+    async def worker() -> None:
+        while not queue.empty():
+            index = queue.get_nowait()
+            started = time.perf_counter()
+            await operation(index)
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - started, latencies
+
+
+def _summary(rounds: list[tuple[float, list[float]]], operations: int) -> dict[str, Any]:
+    rates = [operations / elapsed for elapsed, _ in rounds]
+    latencies = [sample for _, samples in rounds for sample in samples]
+    return {
+        "ops_per_second_median": round(statistics.median(rates), 1),
+        "ops_per_second_rounds": [round(rate, 1) for rate in rates],
+        "latency_ms_p50": round(_percentile(latencies, 0.50) * 1000, 3),
+        "latency_ms_p99": round(_percentile(latencies, 0.99) * 1000, 3),
+    }
+
+
+async def run_ledger_bench(
+    database_url: str, transfers: int, accounts: int, concurrency: int, rounds: int
+) -> dict[str, Any]:
+    await asyncio.to_thread(upgrade, database_url)
+    database = Database(database_url, pool_size=concurrency)
+    ledger = Ledger(database, SystemClock())
+    run_id = f"bench-{time.time_ns()}"
+    keys = [
+        AccountKey(OwnerKind.USER, f"{run_id}-{n}", AccountPurpose.AVAILABLE, USDT.symbol)
+        for n in range(accounts)
+    ]
+    source = AccountKey(OwnerKind.VENUE, "world", AccountPurpose.EXTERNAL, USDT.symbol)
+    await ledger.open_accounts([source, *keys])
+    for key in keys:
+        await ledger.post(
+            EntryRequest(
+                f"{run_id}:fund:{key.owner_id}",
+                "bench_fund",
+                (Leg(source, -1_000_000 * USDT.unit), Leg(key, 1_000_000 * USDT.unit)),
+            )
+        )
+    generator = random.Random(7)
+    results = []
+    for round_number in range(rounds):
+
+        async def transfer(index: int, round_number: int = round_number) -> None:
+            payer, payee = generator.sample(keys, 2)
+            amount = generator.randint(1, 100 * USDT.unit)
+            request = EntryRequest(
+                f"{run_id}:{round_number}:{index}",
+                "bench_transfer",
+                (Leg(payer, -amount), Leg(payee, amount)),
+            )
+            with contextlib.suppress(InsufficientFunds):
+                await ledger.post(request)
+
+        results.append(await _timed_round(transfers, concurrency, transfer))
+    await database.dispose()
+    return {
+        "benchmark": "ledger_transfers",
+        "database": database.dialect,
+        "transfers_per_round": transfers,
+        "accounts": accounts,
+        "concurrency": concurrency,
+        "rounds": rounds,
+        **_summary(results, transfers),
+        "machine": _machine(),
+    }
+
+
+async def run_graphql_bench(requests: int, concurrency: int, rounds: int) -> dict[str, Any]:
+    from api.app import create_app
+    from api.settings import Settings
+
+    with tempfile.TemporaryDirectory() as directory:
+        database_url = f"sqlite+aiosqlite:///{directory}/bench.db"
+        await asyncio.to_thread(upgrade, database_url)
+        app = create_app(Settings(database_url=database_url, demo=True))
+        body = {"query": "{ serverInfo { version serverTime mode } }"}
+        results = []
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+
+                async def query(_index: int) -> None:
+                    response = await client.post("/graphql", json=body)
+                    response.raise_for_status()
+
+                for _ in range(rounds):
+                    results.append(await _timed_round(requests, concurrency, query))
+    return {
+        "benchmark": "graphql_server_info",
+        "transport": "in-process ASGI (httpx.ASGITransport)",
+        "requests_per_round": requests,
+        "concurrency": concurrency,
+        "rounds": rounds,
+        **_summary(results, requests),
+        "machine": _machine(),
+    }

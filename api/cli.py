@@ -1,0 +1,126 @@
+"""The `godark` command: serve, migrate, audit, bench."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from api.settings import Settings
+
+app = typer.Typer(help="GoDark venue: server, migrations, ledger audit and benchmarks.")
+bench_app = typer.Typer(help="Benchmarks; each prints one JSON object.")
+app.add_typer(bench_app, name="bench")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            field = ".".join(str(part) for part in problem["loc"]) or "settings"
+            typer.echo(f"configuration error: {field}: {problem['msg']}", err=True)
+        raise typer.Exit(code=2) from None
+
+
+@app.command()
+def serve(
+    bind: Annotated[str | None, typer.Option(help="host:port, overrides GODARK_BIND")] = None,
+) -> None:
+    """Run the API server (and, in demo mode, bring the embedded database up to date)."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.logging import configure_logging
+    from engine.store.migrations import upgrade
+
+    settings = _settings()
+    if bind is not None:
+        settings = settings.model_copy(update={"bind": bind})
+    configure_logging(settings.log_level)
+    if settings.demo:
+        upgrade(settings.database_url)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+    )
+
+
+@app.command()
+def migrate(
+    revision: Annotated[str, typer.Option(help="target revision")] = "head",
+    down: Annotated[bool, typer.Option(help="downgrade to the target revision")] = False,
+) -> None:
+    """Apply the database migrations (or, with --down, revert them)."""
+    from engine.store.migrations import downgrade, upgrade
+
+    settings = _settings()
+    if down:
+        downgrade(settings.database_url, revision)
+    else:
+        upgrade(settings.database_url, revision)
+    typer.echo(json.dumps({"migrated": "down" if down else "up", "revision": revision}))
+
+
+@app.command()
+def audit() -> None:
+    """Recompute every balance from the journal; exit 1 on any difference."""
+    from dataclasses import asdict
+
+    from engine.ledger import audit_ledger
+    from engine.store.database import Database
+
+    settings = _settings()
+
+    async def run() -> dict[str, object]:
+        database = Database(settings.database_url)
+        try:
+            report = await audit_ledger(database)
+        finally:
+            await database.dispose()
+        return {**asdict(report), "differences": report.differences}
+
+    result = asyncio.run(run())
+    typer.echo(json.dumps(result, indent=2, default=str))
+    if result["differences"]:
+        raise typer.Exit(code=1)
+
+
+@bench_app.command("ledger")
+def bench_ledger(
+    transfers: Annotated[int, typer.Option(min=1)] = 2_000,
+    accounts: Annotated[int, typer.Option(min=2)] = 20,
+    concurrency: Annotated[int, typer.Option(min=1)] = 20,
+    rounds: Annotated[int, typer.Option(min=1)] = 3,
+) -> None:
+    """Concurrent ledger transfers per second against GODARK_DATABASE_URL."""
+    from api.bench import run_ledger_bench
+
+    result = asyncio.run(
+        run_ledger_bench(_settings().database_url, transfers, accounts, concurrency, rounds)
+    )
+    typer.echo(json.dumps(result, indent=2))
+
+
+@bench_app.command("graphql")
+def bench_graphql(
+    requests: Annotated[int, typer.Option(min=1)] = 2_000,
+    concurrency: Annotated[int, typer.Option(min=1)] = 10,
+    rounds: Annotated[int, typer.Option(min=1)] = 3,
+) -> None:
+    """serverInfo queries per second through the full ASGI stack, in process."""
+    from api.bench import run_graphql_bench
+
+    result = asyncio.run(run_graphql_bench(requests, concurrency, rounds))
+    typer.echo(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,123 @@
+"""The /graphql endpoint: HTTP, GraphiQL and graphql-transport-ws with server keep-alive."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from datetime import timedelta
+from typing import Any
+
+from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    PongMessage,
+)
+
+from engine.venue import Venue
+from resolvers.context import Context
+
+# graphql-transport-ws has no server-side keep-alive of its own (strawberry #2992): we
+# ping, and a client that stops answering is closed so its subscriptions are freed.
+KEEP_ALIVE_INTERVAL_SECONDS = 10.0
+KEEP_ALIVE_TIMEOUT_SECONDS = 25.0
+KEEP_ALIVE_CLOSE_CODE = 4499
+CONNECTION_INIT_TIMEOUT = timedelta(seconds=5)
+MAX_SUBSCRIPTIONS_PER_CONNECTION = 50
+
+
+class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    keep_alive_interval: float = KEEP_ALIVE_INTERVAL_SECONDS
+    keep_alive_timeout: float = KEEP_ALIVE_TIMEOUT_SECONDS
+
+    _keep_alive_task: asyncio.Task[None] | None = None
+    _last_pong: float = 0.0
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        await super().handle_connection_init(message)
+        if self.connection_acknowledged and self._keep_alive_task is None:
+            self._last_pong = time.monotonic()
+            self._keep_alive_task = asyncio.create_task(self._keep_alive())
+
+    async def handle_pong(self, message: PongMessage) -> None:
+        self._last_pong = time.monotonic()
+
+    async def shutdown(self) -> None:
+        if self._keep_alive_task is not None:
+            self._keep_alive_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._keep_alive_task
+        await super().shutdown()
+
+    async def _keep_alive(self) -> None:
+        while True:
+            await asyncio.sleep(self.keep_alive_interval)
+            if time.monotonic() - self._last_pong > self.keep_alive_timeout:
+                await self.websocket.close(KEEP_ALIVE_CLOSE_CODE, "Keep-alive timeout")
+                return
+            try:
+                await self.send_message({"type": "ping"})
+            except Exception:
+                return  # the socket is gone; the receive loop ends the connection
+
+
+class GoDarkGraphQL(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = KeepAliveTransportWSHandler
+
+    def __init__(self, schema: Any, venue: Venue, version: str) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            allow_queries_via_get=False,
+            subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+            connection_init_wait_timeout=CONNECTION_INIT_TIMEOUT,
+            max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
+        )
+        self._venue = venue
+        self._version = version
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        # Strawberry answers unreadable requests in plain text; clients expect GraphQL errors.
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as refusal:
+            response = JSONResponse(
+                {
+                    "errors": [
+                        {
+                            "message": refusal.reason,
+                            "extensions": {"code": "BAD_REQUEST"},
+                        }
+                    ],
+                    "extensions": {"requestId": _request_id(scope)},
+                },
+                status_code=refusal.status_code,
+            )
+        await response(scope, receive, send)
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        return Context(
+            venue=self._venue,
+            version=self._version,
+            request_id=_request_id(request.scope),
+            request=request,
+            response=response,
+        )
+
+
+def _request_id(scope: Scope) -> str:
+    return str(scope.get("state", {}).get("request_id", ""))

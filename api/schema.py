@@ -1,0 +1,125 @@
+"""The Schema object: root Query, Mutation and Subscription assembled from the domain modules."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncGenerator, Iterator
+from typing import Any
+
+import strawberry
+import structlog
+from graphql import GraphQLError, OperationType
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from api.metrics import GRAPHQL_LATENCY, GRAPHQL_OPERATIONS
+from resolvers import ledger, system
+from schema.ledger import DemoAccount, DemoTransferResult
+from schema.scalars import SCALAR_MAP
+from schema.system import Heartbeat, ServerInfo
+
+# Limits on what one document may ask for; generous for real clients, fatal to abuse.
+MAX_QUERY_DEPTH = 10
+MAX_QUERY_TOKENS = 2_000
+MAX_QUERY_ALIASES = 30
+DOCUMENT_CACHE_SIZE = 1_024
+
+log = structlog.get_logger("godark.graphql")
+
+
+@strawberry.type
+class Query:
+    server_info: ServerInfo = strawberry.field(resolver=system.server_info)
+    demo_account: DemoAccount | None = strawberry.field(
+        resolver=ledger.demo_account,
+        description="The shared demo account; null when the server is not in demo mode.",
+    )
+
+
+@strawberry.type
+class Mutation:
+    demo_deposit: DemoTransferResult = strawberry.mutation(
+        resolver=ledger.demo_deposit, description="Credit the demo account with test USDT."
+    )
+    demo_withdraw: DemoTransferResult = strawberry.mutation(
+        resolver=ledger.demo_withdraw, description="Take USDT out of the demo account."
+    )
+
+
+@strawberry.type
+class Subscription:
+    heartbeat: AsyncGenerator[Heartbeat, None] = strawberry.subscription(
+        resolver=system.heartbeat, description="One tick a second while the server is alive."
+    )
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """Errors we raised on purpose (validation, bad input) reach the client; faults do not."""
+    original = error.original_error
+    return original is not None and not isinstance(original, (GraphQLError, ValueError))
+
+
+class OperationMetrics(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        context = self.execution_context
+        operation = context.operation_type
+        kind = operation.value if isinstance(operation, OperationType) else "unknown"
+        result = context.result
+        outcome = "error" if result is not None and getattr(result, "errors", None) else "ok"
+        GRAPHQL_OPERATIONS.labels(kind, outcome).inc()
+        GRAPHQL_LATENCY.labels(kind).observe(time.perf_counter() - started)
+
+
+class RequestIdExtension(SchemaExtension):
+    """Puts the request id in every response body, so a report of a failure can be traced."""
+
+    def get_results(self) -> dict[str, Any]:
+        context = self.execution_context.context
+        return {"requestId": getattr(context, "request_id", "")}
+
+
+class GoDarkSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            if is_unexpected(error):
+                log.error(
+                    "graphql_unexpected_error", path=error.path, exc_info=error.original_error
+                )
+            else:
+                log.debug("graphql_client_error", message=error.message)
+
+
+def build_schema() -> strawberry.Schema:
+    extensions: list[Any] = [
+        lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
+        lambda: MaxTokensLimiter(max_token_count=MAX_QUERY_TOKENS),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_QUERY_ALIASES),
+        lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: MaskErrors(should_mask_error=is_unexpected, error_message="Internal error."),
+        OperationMetrics,
+        RequestIdExtension,
+    ]
+    return GoDarkSchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
+    )
+
+
+schema = build_schema()

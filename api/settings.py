@@ -1,0 +1,86 @@
+"""Configuration from GODARK_* environment variables, checked once at start-up."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
+# HS256 keys shorter than the hash output weaken the signature (RFC 7518 §3.2).
+MIN_JWT_SECRET_LENGTH = 32
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
+class SettingsError(ValueError):
+    """A configuration the server refuses to start with."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GODARK_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///var/godark.db",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///... or postgresql+asyncpg://...",
+    )
+    redis_url: str | None = Field(
+        default=None, description="redis://host:port/db; unset = in-process"
+    )
+    solana_rpc_url: str | None = Field(default=None, description="Solana JSON-RPC; unset = LiteSVM")
+    jwt_secret: SecretStr | None = Field(default=None, description="HS256 key for access tokens")
+    demo: bool = Field(
+        default=True, description="simulated prices, games, market makers, demo account"
+    )
+    log_level: LogLevel = "INFO"
+    bind: str = Field(default="127.0.0.1:8000", description="host:port the server listens on")
+    web_dist: Path = REPOSITORY_ROOT / "web" / "dist"
+
+    @field_validator("redis_url", "solana_rpc_url", mode="before")
+    @classmethod
+    def _empty_means_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("bind")
+    @classmethod
+    def _valid_bind(cls, value: str) -> str:
+        host, separator, port = value.rpartition(":")
+        if not separator or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"bind must be host:port, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _production_needs_a_secret(self) -> Settings:
+        if self.demo:
+            return self
+        secret = self.jwt_secret.get_secret_value() if self.jwt_secret is not None else ""
+        if len(secret) < MIN_JWT_SECRET_LENGTH:
+            raise SettingsError(
+                "GODARK_JWT_SECRET must be set to at least "
+                f"{MIN_JWT_SECRET_LENGTH} characters when GODARK_DEMO is off"
+            )
+        return self
+
+    @property
+    def host(self) -> str:
+        return self.bind.rpartition(":")[0]
+
+    @property
+    def port(self) -> int:
+        return int(self.bind.rpartition(":")[2])
+
+    @cached_property
+    def signing_secret(self) -> str:
+        """The JWT key; in demo mode without one, a random key that lives as long as the process."""
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value()
+        return secrets.token_urlsafe(48)

@@ -1,0 +1,297 @@
+"""The ledger: posts balanced entries atomically and idempotently, and answers balances."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import ColumnElement, and_, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from engine.clock import Clock
+from engine.ledger.model import (
+    MAX_BALANCE_UNITS,
+    AccountBalance,
+    AccountKey,
+    AccountPurpose,
+    EntryRequest,
+    IdempotencyKeyReused,
+    InsufficientFunds,
+    InvalidEntry,
+    JournalEntry,
+    OwnerKind,
+    Posting,
+    UnknownAccount,
+    net_by_account,
+    validate_entry,
+)
+from engine.store.database import Database, StoredRow
+from engine.store.tables import LedgerAccountRow, LedgerEntryRow, LedgerPostingRow, table_of
+
+ACCOUNT = table_of(LedgerAccountRow)
+ENTRY = table_of(LedgerEntryRow)
+POSTING = table_of(LedgerPostingRow)
+
+
+class Ledger:
+    def __init__(self, database: Database, clock: Clock) -> None:
+        self._database = database
+        self._clock = clock
+
+    async def open_accounts(self, keys: Iterable[AccountKey]) -> None:
+        """Create the accounts that do not exist yet; opening one twice is harmless."""
+        for key in keys:
+            try:
+                async with self._database.transaction() as connection:
+                    if await _find_account_id(connection, key) is not None:
+                        continue
+                    await connection.execute(
+                        insert(ACCOUNT).values(
+                            owner_kind=key.owner_kind.value,
+                            owner_id=key.owner_id,
+                            purpose=key.purpose.value,
+                            asset=key.asset,
+                            allow_negative=key.allows_negative,
+                            balance=0,
+                            created_at=self._clock.now(),
+                        )
+                    )
+            except IntegrityError:
+                continue  # opened concurrently by someone else: the account exists
+
+    async def post(self, request: EntryRequest) -> JournalEntry:
+        """Apply every leg or none. A repeated idempotency key returns the first entry."""
+        validate_entry(request)
+        fingerprint = request.fingerprint()
+        first = await self.entry(request.idempotency_key)
+        if first is not None:
+            return _replay(first, request, fingerprint)
+        try:
+            async with self._database.transaction() as connection:
+                return await self._apply(connection, request, fingerprint)
+        except IntegrityError:
+            # Another transaction committed this key first; it is now a replay.
+            first = await self.entry(request.idempotency_key)
+            if first is None:
+                raise
+            return _replay(first, request, fingerprint)
+
+    async def entry(self, idempotency_key: str) -> _StoredEntry | None:
+        async with self._database.engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(ENTRY).where(ENTRY.c.idempotency_key == idempotency_key)
+                )
+            ).first()
+            if row is None:
+                return None
+            postings = await _load_postings(connection, row.id)
+        return _StoredEntry(row.fingerprint, _to_journal_entry(row, postings))
+
+    async def balance(self, key: AccountKey) -> int:
+        async with self._database.engine.connect() as connection:
+            balance = (
+                await connection.execute(select(ACCOUNT.c.balance).where(_matches(key)))
+            ).scalar_one_or_none()
+        if balance is None:
+            raise UnknownAccount(f"no account {key}")
+        return int(balance)
+
+    async def balances_of(self, owner_kind: OwnerKind, owner_id: str) -> list[AccountBalance]:
+        query = (
+            select(ACCOUNT)
+            .where(ACCOUNT.c.owner_kind == owner_kind.value, ACCOUNT.c.owner_id == owner_id)
+            .order_by(ACCOUNT.c.asset, ACCOUNT.c.purpose)
+        )
+        async with self._database.engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return [AccountBalance(_key_of(row), int(row.balance)) for row in rows]
+
+    async def _apply(
+        self, connection: AsyncConnection, request: EntryRequest, fingerprint: str
+    ) -> JournalEntry:
+        now = self._clock.now()
+        # Claiming the key first makes a concurrent duplicate wait here, then fail cleanly.
+        entry_id = (
+            await connection.execute(
+                insert(ENTRY)
+                .values(
+                    idempotency_key=request.idempotency_key,
+                    fingerprint=fingerprint,
+                    kind=request.kind,
+                    memo=request.memo,
+                    created_at=now,
+                )
+                .returning(ENTRY.c.id)
+            )
+        ).scalar_one()
+        account_ids = await _resolve_accounts(connection, {leg.account for leg in request.legs})
+        new_balances = await _move_balances(connection, account_ids, net_by_account(request.legs))
+        postings = _postings_with_running_balance(request, new_balances)
+        await connection.execute(
+            insert(POSTING),
+            [
+                {
+                    "entry_id": entry_id,
+                    "account_id": account_ids[posting.account],
+                    "amount": posting.amount,
+                    "balance_after": posting.balance_after,
+                }
+                for posting in postings
+            ],
+        )
+        return JournalEntry(
+            entry_id=entry_id,
+            idempotency_key=request.idempotency_key,
+            kind=request.kind,
+            memo=request.memo,
+            created_at=now,
+            postings=postings,
+        )
+
+
+class _StoredEntry:
+    """A committed entry together with the fingerprint of the request that made it."""
+
+    __slots__ = ("entry", "fingerprint")
+
+    def __init__(self, fingerprint: str, entry: JournalEntry) -> None:
+        self.fingerprint = fingerprint
+        self.entry = entry
+
+
+def _replay(first: _StoredEntry, request: EntryRequest, fingerprint: str) -> JournalEntry:
+    if first.fingerprint != fingerprint:
+        raise IdempotencyKeyReused(
+            f"idempotency key {request.idempotency_key!r} was used for a different entry"
+        )
+    entry = first.entry
+    return JournalEntry(
+        entry_id=entry.entry_id,
+        idempotency_key=entry.idempotency_key,
+        kind=entry.kind,
+        memo=entry.memo,
+        created_at=entry.created_at,
+        postings=entry.postings,
+        replayed=True,
+    )
+
+
+async def _resolve_accounts(
+    connection: AsyncConnection, keys: set[AccountKey]
+) -> dict[AccountKey, int]:
+    ids: dict[AccountKey, int] = {}
+    for key in sorted(keys):
+        account_id = await _find_account_id(connection, key)
+        if account_id is None:
+            raise UnknownAccount(f"no account {key}")
+        ids[key] = account_id
+    return ids
+
+
+async def _move_balances(
+    connection: AsyncConnection, account_ids: dict[AccountKey, int], net: dict[AccountKey, int]
+) -> dict[AccountKey, int]:
+    """Apply each account's net movement with a guarded update, in account-id order.
+
+    The guard makes the database itself refuse a negative available balance, so two
+    concurrent debits can never both pass a check made earlier in Python; the fixed
+    order means two entries touching the same accounts cannot deadlock.
+    """
+    new_balances: dict[AccountKey, int] = {}
+    for key in sorted(net, key=lambda k: account_ids[k]):
+        delta = net[key]
+        if delta == 0:
+            new_balances[key] = await _current_balance(connection, account_ids[key])
+            continue
+        floor = -MAX_BALANCE_UNITS if key.allows_negative else 0
+        moved = ACCOUNT.c.balance + delta
+        result = await connection.execute(
+            update(ACCOUNT)
+            .where(ACCOUNT.c.id == account_ids[key], moved >= floor, moved <= MAX_BALANCE_UNITS)
+            .values(balance=moved)
+            .returning(ACCOUNT.c.balance)
+        )
+        balance = result.scalar_one_or_none()
+        if balance is None:
+            current = await _current_balance(connection, account_ids[key])
+            if delta < 0:
+                raise InsufficientFunds(key, current, -delta)
+            raise InvalidEntry(f"account {key} would exceed the largest balance allowed")
+        new_balances[key] = int(balance)
+    return new_balances
+
+
+def _postings_with_running_balance(
+    request: EntryRequest, new_balances: dict[AccountKey, int]
+) -> tuple[Posting, ...]:
+    net = net_by_account(request.legs)
+    running = {key: new_balances[key] - net[key] for key in net}
+    postings = []
+    for leg in request.legs:
+        running[leg.account] += leg.amount
+        postings.append(Posting(leg.account, leg.amount, running[leg.account]))
+    return tuple(postings)
+
+
+async def _current_balance(connection: AsyncConnection, account_id: int) -> int:
+    balance = (
+        await connection.execute(select(ACCOUNT.c.balance).where(ACCOUNT.c.id == account_id))
+    ).scalar_one()
+    return int(balance)
+
+
+async def _find_account_id(connection: AsyncConnection, key: AccountKey) -> int | None:
+    account_id = (
+        await connection.execute(select(ACCOUNT.c.id).where(_matches(key)))
+    ).scalar_one_or_none()
+    return None if account_id is None else int(account_id)
+
+
+async def _load_postings(connection: AsyncConnection, entry_id: int) -> Sequence[StoredRow]:
+    query = (
+        select(
+            POSTING.c.amount,
+            POSTING.c.balance_after,
+            ACCOUNT.c.owner_kind,
+            ACCOUNT.c.owner_id,
+            ACCOUNT.c.purpose,
+            ACCOUNT.c.asset,
+        )
+        .join(ACCOUNT, ACCOUNT.c.id == POSTING.c.account_id)
+        .where(POSTING.c.entry_id == entry_id)
+        .order_by(POSTING.c.id)
+    )
+    return (await connection.execute(query)).all()
+
+
+def _to_journal_entry(row: StoredRow, postings: Sequence[StoredRow]) -> JournalEntry:
+    return JournalEntry(
+        entry_id=row.id,
+        idempotency_key=row.idempotency_key,
+        kind=row.kind,
+        memo=row.memo,
+        created_at=row.created_at,
+        postings=tuple(
+            Posting(_key_of(posting), int(posting.amount), int(posting.balance_after))
+            for posting in postings
+        ),
+    )
+
+
+def _matches(key: AccountKey) -> ColumnElement[bool]:
+    return and_(
+        ACCOUNT.c.owner_kind == key.owner_kind.value,
+        ACCOUNT.c.owner_id == key.owner_id,
+        ACCOUNT.c.purpose == key.purpose.value,
+        ACCOUNT.c.asset == key.asset,
+    )
+
+
+def _key_of(row: StoredRow) -> AccountKey:
+    return AccountKey(
+        owner_kind=OwnerKind(row.owner_kind),
+        owner_id=row.owner_id,
+        purpose=AccountPurpose(row.purpose),
+        asset=row.asset,
+    )

@@ -1,0 +1,172 @@
+"""Ledger values: typed accounts, balanced journal entries and the refusals they can meet."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from engine.errors import DomainError
+from engine.ledger.assets import ASSETS, format_units
+
+# An entry with more legs than this is a bug or an attack, not a trade.
+MAX_LEGS_PER_ENTRY = 64
+MAX_IDEMPOTENCY_KEY_LENGTH = 128
+# Balances live in a signed 64-bit column; keeping every balance and every net movement
+# within 2**62 means no sum the database computes can overflow it.
+MAX_BALANCE_UNITS = 2**62
+
+
+class OwnerKind(StrEnum):
+    USER = "USER"
+    VENUE = "VENUE"
+    MARKET = "MARKET"
+
+
+class AccountPurpose(StrEnum):
+    AVAILABLE = "AVAILABLE"
+    LOCKED = "LOCKED"
+    POSITION_COLLATERAL = "POSITION_COLLATERAL"
+    FEES = "FEES"
+    INSURANCE_FUND = "INSURANCE_FUND"
+    POOL = "POOL"
+    CHAIN_VAULT = "CHAIN_VAULT"
+    EXTERNAL = "EXTERNAL"
+
+
+# Only the world outside the venue may be owed money: its balance is the negative of
+# everything that has come in. Every account inside the venue holds what it holds.
+PURPOSES_ALLOWED_NEGATIVE = frozenset({AccountPurpose.EXTERNAL})
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class AccountKey:
+    owner_kind: OwnerKind
+    owner_id: str
+    purpose: AccountPurpose
+    asset: str
+
+    def __str__(self) -> str:
+        return f"{self.owner_kind}:{self.owner_id}:{self.purpose}:{self.asset}"
+
+    @property
+    def allows_negative(self) -> bool:
+        return self.purpose in PURPOSES_ALLOWED_NEGATIVE
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """One side of an entry: a positive amount credits the account, a negative debits it."""
+
+    account: AccountKey
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRequest:
+    idempotency_key: str
+    kind: str
+    legs: tuple[Leg, ...]
+    memo: str | None = None
+
+    def fingerprint(self) -> str:
+        """Identifies the request's content, to tell a replay from a reused key."""
+        body = {
+            "kind": self.kind,
+            "memo": self.memo,
+            "legs": sorted((str(leg.account), leg.amount) for leg in self.legs),
+        }
+        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    account: AccountKey
+    amount: int
+    balance_after: int
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    entry_id: int
+    idempotency_key: str
+    kind: str
+    memo: str | None
+    created_at: datetime
+    postings: tuple[Posting, ...]
+    replayed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AccountBalance:
+    account: AccountKey
+    balance: int
+
+
+class UnbalancedEntry(DomainError):
+    code = "UNBALANCED_ENTRY"
+
+
+class InvalidEntry(DomainError):
+    code = "INVALID_ENTRY"
+
+
+class UnknownAccount(DomainError):
+    code = "UNKNOWN_ACCOUNT"
+
+
+class InsufficientFunds(DomainError):
+    code = "INSUFFICIENT_FUNDS"
+
+    def __init__(self, account: AccountKey, balance: int, debit: int) -> None:
+        asset = ASSETS.get(account.asset)
+        if asset is None:
+            shown_balance, shown_debit = str(balance), str(debit)
+        else:
+            shown_balance, shown_debit = format_units(balance, asset), format_units(debit, asset)
+        super().__init__(
+            f"insufficient {account.asset}: {shown_balance} available, {shown_debit} needed"
+        )
+        self.account = account
+        self.balance = balance
+        self.debit = debit
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
+def validate_entry(request: EntryRequest) -> None:
+    """Refuse, before touching storage, any entry that could not be a valid journal line."""
+    key = request.idempotency_key
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
+        raise InvalidEntry(f"idempotency key must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters")
+    if not request.kind:
+        raise InvalidEntry("entry kind is required")
+    if len(request.legs) < 2:
+        raise InvalidEntry("an entry needs at least two legs")
+    if len(request.legs) > MAX_LEGS_PER_ENTRY:
+        raise InvalidEntry(f"an entry has at most {MAX_LEGS_PER_ENTRY} legs")
+    totals: dict[str, int] = defaultdict(int)
+    for leg in request.legs:
+        if type(leg.amount) is not int:
+            raise InvalidEntry("leg amounts are integers of the asset's smallest unit")
+        if leg.amount == 0 or abs(leg.amount) > MAX_BALANCE_UNITS:
+            raise InvalidEntry(f"leg amount {leg.amount} is zero or out of range")
+        totals[leg.account.asset] += leg.amount
+    if any(abs(net) > MAX_BALANCE_UNITS for net in net_by_account(request.legs).values()):
+        raise InvalidEntry("an account's net movement is out of range")
+    unbalanced = {asset: total for asset, total in totals.items() if total != 0}
+    if unbalanced:
+        raise UnbalancedEntry(f"entry does not balance: {unbalanced}")
+
+
+def net_by_account(legs: tuple[Leg, ...]) -> dict[AccountKey, int]:
+    """Several legs on one account move its balance once, by their sum."""
+    net: dict[AccountKey, int] = defaultdict(int)
+    for leg in legs:
+        net[leg.account] += leg.amount
+    return dict(net)

@@ -1,0 +1,1 @@
+"""Simulated participants for the demo and the tests."""

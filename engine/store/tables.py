@@ -1,0 +1,59 @@
+"""SQLModel tables. Migrations in migrations/ create them; this module only declares them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, Table, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class LedgerAccountRow(SQLModel, table=True):
+    __tablename__ = "ledger_account"
+    __table_args__ = (
+        UniqueConstraint(
+            "owner_kind", "owner_id", "purpose", "asset", name="uq_ledger_account_key"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_kind: str = Field(max_length=16)
+    owner_id: str = Field(max_length=64)
+    purpose: str = Field(max_length=32)
+    asset: str = Field(max_length=16)
+    allow_negative: bool = Field(default=False)
+    # A cache of the sum of this account's postings, kept in the same transaction that
+    # writes them; `godark audit` proves the two agree.
+    balance: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class LedgerEntryRow(SQLModel, table=True):
+    __tablename__ = "ledger_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(max_length=128, unique=True)
+    fingerprint: str = Field(max_length=64)
+    kind: str = Field(max_length=64)
+    memo: str | None = Field(default=None, max_length=256)
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class LedgerPostingRow(SQLModel, table=True):
+    __tablename__ = "ledger_posting"
+    __table_args__ = (Index("ix_ledger_posting_account_id", "account_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(
+        sa_column=Column(ForeignKey("ledger_entry.id"), nullable=False, index=True)
+    )
+    account_id: int = Field(sa_column=Column(ForeignKey("ledger_account.id"), nullable=False))
+    amount: int = Field(sa_column=Column(BigInteger, nullable=False))
+    balance_after: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a model, for set-based statements the ORM would slow down."""
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table

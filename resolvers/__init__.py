@@ -1,0 +1,1 @@
+"""Thin adapters between GraphQL and the engine: translate, authorise, never decide."""

@@ -1,0 +1,1 @@
+"""GraphQL declarations: types, inputs, enums, scalars and error unions. No business rules."""
