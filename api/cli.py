@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from typing import Annotated
 
 import typer
@@ -14,6 +15,13 @@ from api.settings import Settings
 app = typer.Typer(help="GoDark venue: server, migrations, ledger audit and benchmarks.")
 bench_app = typer.Typer(help="Benchmarks; each prints one JSON object.")
 app.add_typer(bench_app, name="bench")
+
+
+def _quiet_logs() -> None:
+    """Commands that print JSON keep stdout for it; warnings go to stderr."""
+    from api.logging import configure_logging
+
+    configure_logging("WARNING", stream=sys.stderr)
 
 
 def _settings() -> Settings:
@@ -59,6 +67,7 @@ def migrate(
     down: Annotated[bool, typer.Option(help="downgrade to the target revision")] = False,
 ) -> None:
     """Apply the database migrations (or, with --down, revert them)."""
+    _quiet_logs()
     from engine.store.migrations import downgrade, upgrade
 
     settings = _settings()
@@ -72,6 +81,7 @@ def migrate(
 @app.command()
 def audit() -> None:
     """Recompute every balance from the journal; exit 1 on any difference."""
+    _quiet_logs()
     from dataclasses import asdict
 
     from engine.ledger import audit_ledger
@@ -101,6 +111,7 @@ def bench_ledger(
     rounds: Annotated[int, typer.Option(min=1)] = 3,
 ) -> None:
     """Concurrent ledger transfers per second against GODARK_DATABASE_URL."""
+    _quiet_logs()
     from api.bench import run_ledger_bench
 
     result = asyncio.run(
@@ -116,6 +127,7 @@ def bench_graphql(
     rounds: Annotated[int, typer.Option(min=1)] = 3,
 ) -> None:
     """serverInfo queries per second through the full ASGI stack, in process."""
+    _quiet_logs()
     from api.bench import run_graphql_bench
 
     result = asyncio.run(run_graphql_bench(requests, concurrency, rounds))

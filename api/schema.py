@@ -8,7 +8,7 @@ from typing import Any
 
 import strawberry
 import structlog
-from graphql import GraphQLError, OperationType
+from graphql import GraphQLError
 from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
@@ -73,8 +73,10 @@ class OperationMetrics(SchemaExtension):
         started = time.perf_counter()
         yield
         context = self.execution_context
-        operation = context.operation_type
-        kind = operation.value if isinstance(operation, OperationType) else "unknown"
+        try:
+            kind = context.operation_type.value
+        except RuntimeError:  # the document never parsed: no operation to name
+            kind = "invalid"
         result = context.result
         outcome = "error" if result is not None and getattr(result, "errors", None) else "ok"
         GRAPHQL_OPERATIONS.labels(kind, outcome).inc()

@@ -30,9 +30,10 @@ class LedgerAccountRow(SQLModel, table=True):
 
 class LedgerEntryRow(SQLModel, table=True):
     __tablename__ = "ledger_entry"
+    __table_args__ = (Index("ix_ledger_entry_idempotency_key", "idempotency_key", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
-    idempotency_key: str = Field(max_length=128, unique=True)
+    idempotency_key: str = Field(max_length=128)
     fingerprint: str = Field(max_length=64)
     kind: str = Field(max_length=64)
     memo: str | None = Field(default=None, max_length=256)

@@ -1,0 +1,59 @@
+"""An app on a fresh database, reached in process (httpx) or over real sockets (uvicorn)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+
+from api.app import create_app
+from api.settings import Settings
+from engine.store.migrations import upgrade
+
+
+@pytest.fixture
+async def app(sqlite_url: str) -> AsyncIterator[Starlette]:
+    await asyncio.to_thread(upgrade, sqlite_url)
+    application = create_app(Settings(database_url=sqlite_url, demo=True))
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@dataclass
+class LiveServer:
+    http_url: str
+    ws_url: str
+
+
+@pytest.fixture
+async def live_server(sqlite_url: str) -> AsyncIterator[LiveServer]:
+    await asyncio.to_thread(upgrade, sqlite_url)
+    application = create_app(Settings(database_url=sqlite_url, demo=True))
+    server = uvicorn.Server(
+        uvicorn.Config(application, host="127.0.0.1", port=0, log_config=None, lifespan="on")
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/graphql")
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, timeout=10)

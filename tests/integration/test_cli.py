@@ -1,0 +1,64 @@
+"""The `godark` command as an operator runs it: migrate, audit, bench."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+GODARK = str(Path(sys.executable).parent / "godark")
+
+
+def godark(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [GODARK, *args], env=env, capture_output=True, text=True, timeout=180, check=False
+    )
+
+
+def test_migrate_then_audit_a_fresh_database(cli_env: dict[str, str]) -> None:
+    assert godark("migrate", env=cli_env).returncode == 0
+    audit = godark("audit", env=cli_env)
+    assert audit.returncode == 0, audit.stderr
+    assert json.loads(audit.stdout)["differences"] == 0
+
+
+def test_audit_exits_non_zero_when_a_balance_was_tampered_with(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    import sqlite3
+
+    assert godark("migrate", env=cli_env).returncode == 0
+    database = sqlite3.connect(tmp_path / "cli.db")
+    database.execute(
+        "INSERT INTO ledger_account (owner_kind, owner_id, purpose, asset, allow_negative, "
+        "balance, created_at) VALUES ('USER', 'eve', 'AVAILABLE', 'USDT', 0, 500, "
+        "'2026-01-01T00:00:00+00:00')"
+    )
+    database.commit()
+    database.close()
+
+    audit = godark("audit", env=cli_env)
+    assert audit.returncode == 1
+    report = json.loads(audit.stdout)
+    assert report["balance_differences"][0]["account"] == "USER:eve:AVAILABLE:USDT"
+
+
+def test_migrate_down_to_base_and_back(cli_env: dict[str, str]) -> None:
+    assert godark("migrate", env=cli_env).returncode == 0
+    assert godark("migrate", "--down", "--revision", "base", env=cli_env).returncode == 0
+    assert godark("audit", env=cli_env).returncode != 0  # no ledger tables to audit
+    assert godark("migrate", env=cli_env).returncode == 0
+
+
+@pytest.mark.parametrize("benchmark", ["ledger", "graphql"])
+def test_bench_prints_one_json_object_with_medians(benchmark: str, cli_env: dict[str, str]) -> None:
+    sizes = ["--transfers", "40"] if benchmark == "ledger" else ["--requests", "40"]
+    result = godark("bench", benchmark, *sizes, "--rounds", "2", env=cli_env)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["ops_per_second_median"] > 0
+    assert len(report["ops_per_second_rounds"]) == 2
+    assert report["machine"]["cpus"] >= 1
