@@ -10,6 +10,7 @@ import strawberry
 import structlog
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -104,11 +105,19 @@ class GoDarkSchema(strawberry.Schema):
                 log.debug("graphql_client_error", message=error.message)
 
 
+# The limiters build a new rule class per instance, and the validation cache is keyed
+# on the rule classes: made per request, they would turn every lookup into a miss. So
+# the rules are made once, and each request's extension reuses them.
+_LIMIT_RULES = [
+    *QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_QUERY_ALIASES).validation_rules,
+]
+
+
 def build_schema() -> strawberry.Schema:
     extensions: list[Any] = [
-        lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
+        lambda: AddValidationRules(_LIMIT_RULES),
         lambda: MaxTokensLimiter(max_token_count=MAX_QUERY_TOKENS),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_QUERY_ALIASES),
         lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: MaskErrors(should_mask_error=is_unexpected, error_message="Internal error."),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -25,7 +26,7 @@ from engine.ledger.model import (
     net_by_account,
     validate_entry,
 )
-from engine.store.database import Database, StoredRow
+from engine.store.database import Database, StoredRow, insert_ignoring_duplicates
 from engine.store.tables import LedgerAccountRow, LedgerEntryRow, LedgerPostingRow, table_of
 
 ACCOUNT = table_of(LedgerAccountRow)
@@ -37,6 +38,9 @@ class Ledger:
     def __init__(self, database: Database, clock: Clock) -> None:
         self._database = database
         self._clock = clock
+        # Accounts are never deleted and their ids never change, so a looked-up id
+        # stays valid: remembering it saves a query per leg on the hot path.
+        self._account_ids: dict[AccountKey, int] = {}
 
     async def open_accounts(self, keys: Iterable[AccountKey]) -> None:
         """Create the accounts that do not exist yet; opening one twice is harmless."""
@@ -63,30 +67,19 @@ class Ledger:
         """Apply every leg or none. A repeated idempotency key returns the first entry."""
         validate_entry(request)
         fingerprint = request.fingerprint()
-        first = await self.entry(request.idempotency_key)
-        if first is not None:
-            return _replay(first, request, fingerprint)
-        try:
-            async with self._database.transaction() as connection:
-                return await self._apply(connection, request, fingerprint)
-        except IntegrityError:
-            # Another transaction committed this key first; it is now a replay.
-            first = await self.entry(request.idempotency_key)
-            if first is None:
-                raise
-            return _replay(first, request, fingerprint)
+        now = self._clock.now()
+        async with self._database.transaction() as connection:
+            entry_id = await _claim_key(connection, request, fingerprint, now)
+            if entry_id is None:
+                first = await _stored_entry(connection, request.idempotency_key)
+                if first is None:  # pragma: no cover - the key's owner vanished mid-claim
+                    raise InvalidEntry("idempotency key conflict; retry the request")
+                return _replay(first, request, fingerprint)
+            return await self._apply(connection, entry_id, now, request)
 
     async def entry(self, idempotency_key: str) -> _StoredEntry | None:
         async with self._database.engine.connect() as connection:
-            row = (
-                await connection.execute(
-                    select(ENTRY).where(ENTRY.c.idempotency_key == idempotency_key)
-                )
-            ).first()
-            if row is None:
-                return None
-            postings = await _load_postings(connection, row.id)
-        return _StoredEntry(row.fingerprint, _to_journal_entry(row, postings))
+            return await _stored_entry(connection, idempotency_key)
 
     async def balance(self, key: AccountKey) -> int:
         async with self._database.engine.connect() as connection:
@@ -108,24 +101,11 @@ class Ledger:
         return [AccountBalance(_key_of(row), int(row.balance)) for row in rows]
 
     async def _apply(
-        self, connection: AsyncConnection, request: EntryRequest, fingerprint: str
+        self, connection: AsyncConnection, entry_id: int, now: datetime, request: EntryRequest
     ) -> JournalEntry:
-        now = self._clock.now()
-        # Claiming the key first makes a concurrent duplicate wait here, then fail cleanly.
-        entry_id = (
-            await connection.execute(
-                insert(ENTRY)
-                .values(
-                    idempotency_key=request.idempotency_key,
-                    fingerprint=fingerprint,
-                    kind=request.kind,
-                    memo=request.memo,
-                    created_at=now,
-                )
-                .returning(ENTRY.c.id)
-            )
-        ).scalar_one()
-        account_ids = await _resolve_accounts(connection, {leg.account for leg in request.legs})
+        account_ids = await self._resolve_accounts(
+            connection, {leg.account for leg in request.legs}
+        )
         new_balances = await _move_balances(connection, account_ids, net_by_account(request.legs))
         postings = _postings_with_running_balance(request, new_balances)
         await connection.execute(
@@ -149,6 +129,16 @@ class Ledger:
             postings=postings,
         )
 
+    async def _resolve_accounts(
+        self, connection: AsyncConnection, keys: set[AccountKey]
+    ) -> dict[AccountKey, int]:
+        for key in sorted(keys - self._account_ids.keys()):
+            account_id = await _find_account_id(connection, key)
+            if account_id is None:
+                raise UnknownAccount(f"no account {key}")
+            self._account_ids[key] = account_id
+        return {key: self._account_ids[key] for key in keys}
+
 
 class _StoredEntry:
     """A committed entry together with the fingerprint of the request that made it."""
@@ -158,6 +148,35 @@ class _StoredEntry:
     def __init__(self, fingerprint: str, entry: JournalEntry) -> None:
         self.fingerprint = fingerprint
         self.entry = entry
+
+
+async def _claim_key(
+    connection: AsyncConnection, request: EntryRequest, fingerprint: str, now: datetime
+) -> int | None:
+    """Insert the entry's header, or return None when its key already exists.
+
+    A concurrent transaction holding the same key makes this wait for its outcome, so
+    a duplicate never runs alongside the original.
+    """
+    statement = insert_ignoring_duplicates(connection, ENTRY, ["idempotency_key"]).values(
+        idempotency_key=request.idempotency_key,
+        fingerprint=fingerprint,
+        kind=request.kind,
+        memo=request.memo,
+        created_at=now,
+    )
+    entry_id = (await connection.execute(statement.returning(ENTRY.c.id))).scalar_one_or_none()
+    return None if entry_id is None else int(entry_id)
+
+
+async def _stored_entry(connection: AsyncConnection, idempotency_key: str) -> _StoredEntry | None:
+    row = (
+        await connection.execute(select(ENTRY).where(ENTRY.c.idempotency_key == idempotency_key))
+    ).first()
+    if row is None:
+        return None
+    postings = await _load_postings(connection, row.id)
+    return _StoredEntry(row.fingerprint, _to_journal_entry(row, postings))
 
 
 def _replay(first: _StoredEntry, request: EntryRequest, fingerprint: str) -> JournalEntry:
@@ -175,18 +194,6 @@ def _replay(first: _StoredEntry, request: EntryRequest, fingerprint: str) -> Jou
         postings=entry.postings,
         replayed=True,
     )
-
-
-async def _resolve_accounts(
-    connection: AsyncConnection, keys: set[AccountKey]
-) -> dict[AccountKey, int]:
-    ids: dict[AccountKey, int] = {}
-    for key in sorted(keys):
-        account_id = await _find_account_id(connection, key)
-        if account_id is None:
-            raise UnknownAccount(f"no account {key}")
-        ids[key] = account_id
-    return ids
 
 
 async def _move_balances(

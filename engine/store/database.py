@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeAlias
 
-from sqlalchemy import Row, event, text
+from sqlalchemy import Insert, Row, Table, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -85,3 +86,12 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def insert_ignoring_duplicates(
+    connection: AsyncConnection, table: Table, unique_columns: list[str]
+) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING, in the connected database's dialect."""
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=unique_columns)
+    return sqlite.insert(table).on_conflict_do_nothing(index_elements=unique_columns)

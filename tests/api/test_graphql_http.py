@@ -218,3 +218,20 @@ async def test_graphiql_is_served_on_get(client: httpx.AsyncClient) -> None:
 async def test_queries_are_not_accepted_over_get(client: httpx.AsyncClient) -> None:
     response = await client.get("/graphql", params={"query": "{ serverInfo { mode } }"})
     assert response.status_code in (400, 405)
+
+
+async def test_a_repeated_document_is_validated_once(client: httpx.AsyncClient) -> None:
+    # Validation is most of a small query's cost; the cache must hit across requests.
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    from api.schema import DOCUMENT_CACHE_SIZE
+
+    cache = _get_validate_cache(DOCUMENT_CACHE_SIZE)
+    query = "{ serverInfo { version } cacheProbe: serverInfo { mode } }"
+    await gql(client, query)
+    before = cache.cache_info()  # type: ignore[attr-defined]
+    for _ in range(3):
+        await gql(client, query)
+    after = cache.cache_info()  # type: ignore[attr-defined]
+    assert after.hits - before.hits == 3
+    assert after.misses == before.misses
