@@ -1,0 +1,1 @@
+"""The oracle: prices from many venues -> index, mark and reference NBBO; live sports events."""
