@@ -24,7 +24,9 @@ from strawberry.types import ExecutionContext
 
 from api.metrics import GRAPHQL_LATENCY, GRAPHQL_OPERATIONS
 from resolvers import ledger, system
+from resolvers import markets as market_data
 from schema.ledger import DemoAccount, DemoTransferResult
+from schema.markets import Candle, Market, ReferenceBook, Ticker
 from schema.scalars import SCALAR_MAP
 from schema.system import Heartbeat, ServerInfo
 
@@ -44,6 +46,20 @@ class Query:
         resolver=ledger.demo_account,
         description="The shared demo account; null when the server is not in demo mode.",
     )
+    markets: list[Market] = strawberry.field(
+        resolver=market_data.markets, description="Every perpetual market with its oracle prices."
+    )
+    market: Market | None = strawberry.field(
+        resolver=market_data.market, description="One market by symbol; null when unknown."
+    )
+    reference_book: ReferenceBook = strawberry.field(
+        resolver=market_data.reference_book,
+        description="Top levels of the lit reference market (never our own dark book).",
+    )
+    candles: list[Candle] = strawberry.field(
+        resolver=market_data.candles,
+        description="OHLCV candles starting in [from, to), oldest first, at most 1,500.",
+    )
 
 
 @strawberry.type
@@ -60,6 +76,10 @@ class Mutation:
 class Subscription:
     heartbeat: AsyncGenerator[Heartbeat, None] = strawberry.subscription(
         resolver=system.heartbeat, description="One tick a second while the server is alive."
+    )
+    ticker: AsyncGenerator[Ticker, None] = strawberry.subscription(
+        resolver=market_data.ticker,
+        description="Index, mark and reference NBBO of a market, at most ten times a second.",
     )
 
 

@@ -32,3 +32,7 @@ TransferError = (
 def user_error(error: DomainError) -> TransferError:
     error_type = _BY_CODE.get(error.code, InvalidRequestError)
     return error_type(code=error.code, message=error.message)
+
+
+class InvalidArgument(ValueError):
+    """A query argument the client must fix; its message is shown as is."""

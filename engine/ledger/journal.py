@@ -26,7 +26,7 @@ from engine.ledger.model import (
     net_by_account,
     validate_entry,
 )
-from engine.store.database import Database, StoredRow, insert_ignoring_duplicates
+from engine.store.database import Database, StoredRow, as_utc, insert_ignoring_duplicates
 from engine.store.tables import LedgerAccountRow, LedgerEntryRow, LedgerPostingRow, table_of
 
 ACCOUNT = table_of(LedgerAccountRow)
@@ -278,7 +278,7 @@ def _to_journal_entry(row: StoredRow, postings: Sequence[StoredRow]) -> JournalE
         idempotency_key=row.idempotency_key,
         kind=row.kind,
         memo=row.memo,
-        created_at=row.created_at,
+        created_at=as_utc(row.created_at),
         postings=tuple(
             Posting(_key_of(posting), int(posting.amount), int(posting.balance_after))
             for posting in postings

@@ -16,8 +16,8 @@ from engine.errors import DomainError
 
 PRICE_DECIMALS = 10
 SIZE_DECIMALS = 8
-PRICE_SCALE = 10**PRICE_DECIMALS
-SIZE_SCALE = 10**SIZE_DECIMALS
+PRICE_SCALE: int = 10**PRICE_DECIMALS
+SIZE_SCALE: int = 10**SIZE_DECIMALS
 
 
 class SourceName(StrEnum):

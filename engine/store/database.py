@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -95,3 +96,8 @@ def insert_ignoring_duplicates(
     if connection.dialect.name == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing(index_elements=unique_columns)
     return sqlite.insert(table).on_conflict_do_nothing(index_elements=unique_columns)
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes for what we stored in UTC; PostgreSQL aware ones."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

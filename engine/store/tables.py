@@ -53,6 +53,24 @@ class LedgerPostingRow(SQLModel, table=True):
     balance_after: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
+class PriceCandleRow(SQLModel, table=True):
+    __tablename__ = "price_candle"
+    __table_args__ = (
+        UniqueConstraint("asset", "kind", "interval", "start", name="uq_price_candle_bucket"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    asset: str = Field(max_length=16)
+    kind: str = Field(max_length=8)
+    interval: str = Field(max_length=4)
+    start: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    open: int = Field(sa_column=Column(BigInteger, nullable=False))
+    high: int = Field(sa_column=Column(BigInteger, nullable=False))
+    low: int = Field(sa_column=Column(BigInteger, nullable=False))
+    close: int = Field(sa_column=Column(BigInteger, nullable=False))
+    volume: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
 def table_of(model: type[SQLModel]) -> Table:
     """The Core table behind a model, for set-based statements the ORM would slow down."""
     table = model.__table__  # type: ignore[attr-defined]

@@ -14,7 +14,7 @@ import engine.store.tables  # noqa: F401  (registers the tables)
 from engine.store.database import Database
 from engine.store.migrations import downgrade, upgrade
 
-LEDGER_TABLES = {"ledger_account", "ledger_entry", "ledger_posting"}
+ALL_TABLES = {"ledger_account", "ledger_entry", "ledger_posting", "price_candle"}
 
 
 async def _tables(url: str) -> set[str]:
@@ -43,7 +43,7 @@ async def _differences_from_models(url: str) -> list[object]:
 async def test_upgrade_creates_exactly_what_the_models_declare(database_url: str) -> None:
     await asyncio.to_thread(upgrade, database_url)
 
-    assert await _tables(database_url) == LEDGER_TABLES
+    assert await _tables(database_url) == ALL_TABLES
     assert await _differences_from_models(database_url) == []
 
 
@@ -53,10 +53,10 @@ async def test_downgrade_removes_everything_and_upgrade_restores_it(database_url
     assert await _tables(database_url) == set()
 
     await asyncio.to_thread(upgrade, database_url)
-    assert await _tables(database_url) == LEDGER_TABLES
+    assert await _tables(database_url) == ALL_TABLES
 
 
 async def test_upgrading_twice_changes_nothing(database_url: str) -> None:
     await asyncio.to_thread(upgrade, database_url)
     await asyncio.to_thread(upgrade, database_url)
-    assert await _tables(database_url) == LEDGER_TABLES
+    assert await _tables(database_url) == ALL_TABLES
