@@ -18,6 +18,7 @@ from starlette.types import Scope
 
 from api import __version__
 from api.graphql import GoDarkGraphQL
+from api.metrics import venue_registry
 from api.middleware import RequestContextMiddleware
 from api.schema import schema
 from api.settings import Settings
@@ -58,8 +59,11 @@ def create_app(settings: Settings | None = None, venue: Venue | None = None) -> 
             status_code=200 if healthy else 503,
         )
 
+    venue_metrics = venue_registry(running)
+
     async def metrics(_request: Request) -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        body = generate_latest() + generate_latest(venue_metrics)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     graphql = GoDarkGraphQL(schema, venue=running, version=__version__)
     routes: list[BaseRoute] = [

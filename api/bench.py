@@ -141,3 +141,76 @@ async def run_graphql_bench(requests: int, concurrency: int, rounds: int) -> dic
         **_summary(results, requests),
         "machine": _machine(),
     }
+
+
+def run_oracle_bench(symbols: int, rounds: int) -> dict[str, Any]:
+    """One update of index, mark and NBBO for every symbol, each fed by five venues."""
+    from datetime import UTC, datetime, timedelta
+
+    from engine.clock import ManualClock
+    from engine.oracle.index import SOURCE_WEIGHTS_BPS
+    from engine.oracle.model import (
+        PRICE_SCALE,
+        SIZE_SCALE,
+        BookLevel,
+        SourceBook,
+        SourceQuote,
+        SourceTrade,
+    )
+    from engine.oracle.prices import PriceOracle
+
+    async def discard(_topic: str, _event: dict[str, Any]) -> None:
+        return None
+
+    clock = ManualClock(datetime(2026, 1, 1, tzinfo=UTC))
+    assets = [f"SYM{n}" for n in range(symbols)]
+    oracle = PriceOracle(assets, clock, discard)
+    generator = random.Random(11)
+    sources = list(SOURCE_WEIGHTS_BPS)
+
+    def feed() -> None:
+        now = clock.now()
+        for asset in assets:
+            for source in sources:
+                mid = 100 * PRICE_SCALE + generator.randint(-(10**8), 10**8)
+                bid, ask = mid - 10**6, mid + 10**6
+                oracle.ingest(
+                    SourceQuote(source, asset, bid, ask, SIZE_SCALE, SIZE_SCALE, now, now)
+                )
+                oracle.ingest(SourceTrade(source, asset, ask, SIZE_SCALE, now, now))
+                oracle.ingest(
+                    SourceBook(
+                        source,
+                        asset,
+                        tuple(BookLevel(bid - level * 10**6, SIZE_SCALE) for level in range(10)),
+                        tuple(BookLevel(ask + level * 10**6, SIZE_SCALE) for level in range(10)),
+                        now,
+                        now,
+                    )
+                )
+
+    compute_ms: list[float] = []
+    ingest_ms: list[float] = []
+    for _ in range(rounds):
+        clock.advance(timedelta(milliseconds=100))
+        started = time.perf_counter()
+        feed()
+        ingested = time.perf_counter()
+        now = clock.now()
+        for asset in assets:
+            oracle.compute(asset, now)
+        finished = time.perf_counter()
+        ingest_ms.append((ingested - started) * 1000)
+        compute_ms.append((finished - ingested) * 1000)
+    return {
+        "benchmark": "oracle_update",
+        "symbols": symbols,
+        "sources_per_symbol": len(sources),
+        "rounds": rounds,
+        "compute_ms_median": round(statistics.median(compute_ms), 3),
+        "compute_ms_p99": round(_percentile(compute_ms, 0.99), 3),
+        "ingest_ms_median": round(statistics.median(ingest_ms), 3),
+        "events_per_round": symbols * len(sources) * 3,
+        "target_ms": 10,
+        "machine": _machine(),
+    }

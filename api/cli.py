@@ -120,6 +120,17 @@ def bench_ledger(
     typer.echo(json.dumps(result, indent=2))
 
 
+@bench_app.command("oracle")
+def bench_oracle(
+    symbols: Annotated[int, typer.Option(min=1)] = 60,
+    rounds: Annotated[int, typer.Option(min=1)] = 200,
+) -> None:
+    """Index, mark and reference NBBO for every symbol from five venues: ms per update."""
+    from api.bench import run_oracle_bench
+
+    typer.echo(json.dumps(run_oracle_bench(symbols, rounds), indent=2))
+
+
 @bench_app.command("graphql")
 def bench_graphql(
     requests: Annotated[int, typer.Option(min=1)] = 2_000,

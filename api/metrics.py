@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from engine.venue import Venue
 
 HTTP_REQUESTS = Counter(
     "godark_http_requests_total", "HTTP requests served", ["method", "route", "status"]
@@ -34,3 +40,47 @@ def route_label(path: str) -> str:
     if path.startswith("/assets/"):
         return "/assets"
     return "/app"
+
+
+class VenueCollector(Collector):
+    """Reads the engine's own counters at scrape time, so the engine needs no metrics library."""
+
+    def __init__(self, venue: Venue) -> None:
+        self._venue = venue
+
+    def collect(self) -> Iterator[Metric]:
+        oracle = self._venue.oracle
+        rejected = CounterMetricFamily(
+            "godark_oracle_rejected_payloads",
+            "Venue payloads refused by the oracle",
+            labels=["source", "reason"],
+        )
+        for (source, reason), count in sorted(oracle.rejections.items()):
+            rejected.add_metric([source, reason], count)
+        yield rejected
+        healthy = GaugeMetricFamily(
+            "godark_oracle_healthy",
+            "1 when at least two venues agree on the index",
+            labels=["asset"],
+        )
+        confidence = GaugeMetricFamily(
+            "godark_oracle_confidence", "Oracle confidence score in [0, 1]", labels=["asset"]
+        )
+        for asset in oracle.assets:
+            latest = oracle.latest(asset)
+            healthy.add_metric([asset], 1.0 if latest is not None and latest.healthy else 0.0)
+            confidence.add_metric([asset], 0.0 if latest is None else latest.index.confidence)
+        yield healthy
+        yield confidence
+        anomalies = CounterMetricFamily(
+            "godark_oracle_anomalies", "Price anomalies raised by the manipulation guard"
+        )
+        anomalies.add_metric([], oracle.anomaly_count)
+        yield anomalies
+
+
+def venue_registry(venue: Venue) -> CollectorRegistry:
+    """A registry per app, so tests that build many apps never register twice."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(VenueCollector(venue))
+    return registry

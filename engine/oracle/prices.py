@@ -88,7 +88,8 @@ class PriceOracle:
         self._last_sample: datetime | None = None
         self._task: asyncio.Task[None] | None = None
         self.rejections: Counter[tuple[str, str]] = Counter()
-        self.anomalies: list[PriceAnomaly] = []
+        self.anomalies: list[PriceAnomaly] = []  # the latest hundred
+        self.anomaly_count = 0
 
     # -- input ---------------------------------------------------------------------------
 
@@ -203,6 +204,7 @@ class PriceOracle:
 
     async def _raise_anomaly(self, anomaly: PriceAnomaly) -> None:
         self.anomalies.append(anomaly)
+        self.anomaly_count += 1
         del self.anomalies[:-100]
         log.warning(
             "oracle_price_anomaly",
