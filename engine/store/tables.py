@@ -71,6 +71,25 @@ class PriceCandleRow(SQLModel, table=True):
     volume: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
+class MarketRow(SQLModel, table=True):
+    """A perpetual market's parameters: data, changed by migration or operator, not code."""
+
+    __tablename__ = "market"
+
+    symbol: str = Field(primary_key=True, max_length=32)
+    base_asset: str = Field(max_length=16)
+    quote_asset: str = Field(max_length=16)
+    # In oracle units: prices 1e-10 USDT, sizes 1e-8 of the base asset.
+    tick_size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    step_size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    min_order_size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    max_order_size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    max_leverage: int
+    maker_fee_bps: int
+    taker_fee_bps: int
+    active: bool = Field(default=True)
+
+
 def table_of(model: type[SQLModel]) -> Table:
     """The Core table behind a model, for set-based statements the ORM would slow down."""
     table = model.__table__  # type: ignore[attr-defined]
