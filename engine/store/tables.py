@@ -90,6 +90,30 @@ class MarketRow(SQLModel, table=True):
     active: bool = Field(default=True)
 
 
+class JournalCommandRow(SQLModel, table=True):
+    """One accepted command of a sequencer, written before it is acknowledged."""
+
+    __tablename__ = "command_journal"
+
+    stream: str = Field(primary_key=True, max_length=48)
+    sequence: int = Field(sa_column=Column(BigInteger, primary_key=True))
+    kind: str = Field(max_length=48)
+    payload: str
+    recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class JournalSnapshotRow(SQLModel, table=True):
+    """A stream's state as of a sequence number: restart = latest snapshot + later commands."""
+
+    __tablename__ = "journal_snapshot"
+
+    stream: str = Field(primary_key=True, max_length=48)
+    sequence: int = Field(sa_column=Column(BigInteger, primary_key=True))
+    state: str
+    state_hash: str = Field(max_length=64)
+    recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
 def table_of(model: type[SQLModel]) -> Table:
     """The Core table behind a model, for set-based statements the ORM would slow down."""
     table = model.__table__  # type: ignore[attr-defined]

@@ -14,7 +14,15 @@ import engine.store.tables  # noqa: F401  (registers the tables)
 from engine.store.database import Database
 from engine.store.migrations import downgrade, upgrade
 
-ALL_TABLES = {"ledger_account", "ledger_entry", "ledger_posting", "price_candle", "market"}
+ALL_TABLES = {
+    "ledger_account",
+    "ledger_entry",
+    "ledger_posting",
+    "price_candle",
+    "market",
+    "command_journal",
+    "journal_snapshot",
+}
 
 
 async def _tables(url: str) -> set[str]:
