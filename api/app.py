@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None, venue: Venue | None = None) -> 
                 database_url=settings.database_url,
                 redis_url=settings.redis_url,
                 demo_mode=settings.demo,
+                price_sources=tuple(settings.price_sources),
             )
         )
     running = venue

@@ -5,10 +5,12 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from engine.oracle.model import SourceName
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
 # HS256 keys shorter than the hash output weaken the signature (RFC 7518 §3.2).
@@ -36,6 +38,10 @@ class Settings(BaseSettings):
     demo: bool = Field(
         default=True, description="simulated prices, games, market makers, demo account"
     )
+    price_sources: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="venues to stream real prices from, e.g. binance,coinbase; empty = simulated",
+    )
     log_level: LogLevel = "INFO"
     bind: str = Field(default="127.0.0.1:8000", description="host:port the server listens on")
     web_dist: Path = REPOSITORY_ROOT / "web" / "dist"
@@ -44,6 +50,22 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_means_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("price_sources", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [name.strip().lower() for name in value.split(",") if name.strip()]
+        return value
+
+    @field_validator("price_sources")
+    @classmethod
+    def _known_sources(cls, value: list[str]) -> list[str]:
+        known = {source.value.lower() for source in SourceName}
+        unknown = [name for name in value if name not in known]
+        if unknown:
+            raise ValueError(f"unknown price sources {unknown}; known: {sorted(known)}")
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -13,6 +13,7 @@ from engine.bus import EventBus, bus_for
 from engine.clock import Clock, SystemClock
 from engine.heartbeat import HeartbeatTicker
 from engine.ledger import Ledger
+from engine.oracle.feeds import LiveVenueFeed, adapters_for
 from engine.oracle.prices import PriceOracle
 from engine.sim.demo_account import DemoAccount
 from engine.sim.venues import SimulatedPriceFeed, SimulatedVenues
@@ -30,6 +31,8 @@ class VenueConfig:
     redis_url: str | None
     demo_mode: bool
     simulation_seed: int = 7
+    # Venues to stream real prices from; empty = simulated venues in demo mode.
+    price_sources: tuple[str, ...] = ()
 
 
 @dataclass
@@ -43,7 +46,7 @@ class Venue:
     oracle: PriceOracle
     candles: CandleRepository
     demo: DemoAccount | None = None
-    price_feed: SimulatedPriceFeed | None = None
+    price_feed: SimulatedPriceFeed | LiveVenueFeed | None = None
     _maintenance: asyncio.Task[None] | None = field(default=None, repr=False)
 
     @classmethod
@@ -55,6 +58,17 @@ class Venue:
         candles = CandleRepository(database)
         simulated = SimulatedVenues(clock.now(), seed=config.simulation_seed)
         oracle = PriceOracle(simulated.assets, clock, bus.publish, candles.save)
+        price_feed: SimulatedPriceFeed | LiveVenueFeed | None = None
+        if config.price_sources:
+            price_feed = LiveVenueFeed(
+                adapters_for(config.price_sources),
+                oracle.assets,
+                clock,
+                oracle.ingest,
+                oracle.reject,
+            )
+        elif config.demo_mode:
+            price_feed = SimulatedPriceFeed(simulated, clock, oracle.ingest)
         return cls(
             config=config,
             clock=clock,
@@ -65,9 +79,7 @@ class Venue:
             oracle=oracle,
             candles=candles,
             demo=DemoAccount(ledger) if config.demo_mode else None,
-            price_feed=(
-                SimulatedPriceFeed(simulated, clock, oracle.ingest) if config.demo_mode else None
-            ),
+            price_feed=price_feed,
         )
 
     async def start(self) -> None:

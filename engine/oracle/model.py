@@ -18,6 +18,12 @@ PRICE_DECIMALS = 10
 SIZE_DECIMALS = 8
 PRICE_SCALE: int = 10**PRICE_DECIMALS
 SIZE_SCALE: int = 10**SIZE_DECIMALS
+# Longer text is not a number any venue sends.
+MAX_NUMBER_TEXT = 64
+# Below 10**8 USDT a unit and 10**10 units a trade, every value fits a signed 64-bit
+# column (prices x 10**10, sizes x 10**8), which is how candles and books are stored.
+MAX_PRICE_DIGITS = 7
+MAX_SIZE_DIGITS = 9
 
 
 class SourceName(StrEnum):
@@ -86,27 +92,33 @@ SourceEvent = SourceTrade | SourceQuote | SourceBook
 
 def parse_price(text: object) -> int:
     """A venue's decimal price string -> price units; refuses anything not a positive number."""
-    return _scaled_positive(text, PRICE_DECIMALS, "price")
+    return _scaled_positive(text, PRICE_DECIMALS, MAX_PRICE_DIGITS, "price")
 
 
 def parse_size(text: object) -> int:
-    return _scaled_positive(text, SIZE_DECIMALS, "size")
+    return _scaled_positive(text, SIZE_DECIMALS, MAX_SIZE_DIGITS, "size")
 
 
-def _scaled_positive(text: object, decimals: int, what: str) -> int:
+def _scaled_positive(text: object, decimals: int, max_digits: int, what: str) -> int:
     if isinstance(text, bool) or not isinstance(text, (str, int, float)):
         raise MalformedPayload(f"{what} is not a number: {text!r}")
+    raw = str(text)
+    if len(raw) > MAX_NUMBER_TEXT:
+        raise MalformedPayload(f"{what} is too long to be a number")
     try:
-        value = Decimal(str(text))
-    except InvalidOperation:
-        raise MalformedPayload(f"{what} is not a number: {text!r}") from None
+        value = Decimal(raw)
+    except (InvalidOperation, ArithmeticError):
+        raise MalformedPayload(f"{what} is not a number: {raw[:40]!r}") from None
     if not value.is_finite() or value <= 0:
-        raise MalformedPayload(f"{what} must be a positive finite number, got {text!r}")
+        raise MalformedPayload(f"{what} must be a positive finite number, got {raw[:40]!r}")
+    # Checked before scaling: "1e999999" would otherwise cost seconds or overflow.
+    if value.adjusted() >= max_digits + 1:
+        raise MalformedPayload(f"{what} {raw[:40]!r} is out of range")
     # Venues quote at most a few decimals past ours; the excess is rounded, not refused,
     # because it is below any tick we trade at.
     units = int(value.scaleb(decimals).to_integral_value())
-    if units <= 0 or units >= 10**30:
-        raise MalformedPayload(f"{what} {text!r} is out of range")
+    if units <= 0:
+        raise MalformedPayload(f"{what} {raw[:40]!r} is below the smallest unit")
     return units
 
 

@@ -58,3 +58,13 @@ def test_the_server_will_not_start_in_production_without_a_secret(
     assert result.returncode == 2
     assert "GODARK_JWT_SECRET must be set" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_price_sources_are_a_comma_separated_list_of_known_venues(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GODARK_PRICE_SOURCES", "Binance, okx")
+    assert Settings().price_sources == ["binance", "okx"]
+    monkeypatch.setenv("GODARK_PRICE_SOURCES", "binance,nasdaq")
+    with pytest.raises(ValidationError, match="nasdaq"):
+        Settings()

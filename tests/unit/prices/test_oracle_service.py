@@ -154,3 +154,17 @@ async def test_simulated_liar_and_dead_venue_are_excluded() -> None:
     true_price = venues.true_price("BTC")
     assert btc.index.price is not None
     assert abs(btc.index.price / 1e10 - true_price) / true_price < 0.002
+
+
+@pytest.mark.parametrize(
+    "text", ["1e999999", "1e999980", "100000000", "NaN", "-1", "0", "x" * 100, True, None]
+)
+def test_absurd_numbers_from_a_venue_are_refused_quickly(text: object) -> None:
+    import time
+
+    from engine.oracle.model import MalformedPayload, parse_price
+
+    started = time.perf_counter()
+    with pytest.raises(MalformedPayload):
+        parse_price(text)
+    assert time.perf_counter() - started < 0.05
