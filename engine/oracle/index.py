@@ -4,7 +4,8 @@ Rules (docs/oracle.md has the worked example):
 1. A source is *fresh* when it reported within PRICE_STALENESS (seed 003 §15.20: 10 s).
 2. Its price is the VWAP of its trades in the window, or its quote mid if it has none.
 3. The median of the fresh prices is taken; a source more than MAX_DEVIATION_BPS (2 %,
-   seed 004 "Oracle Manipulation Protection") from it is dropped and reported.
+   seed 004 "Oracle Manipulation Protection") from it is dropped and reported. The same
+   test runs on each venue's latest price, so a venue is dropped at its first lie.
 4. The index is the volume- and weight-weighted average of the remaining sources, with the
    seed 004 source weights (Binance 0.30, Coinbase 0.25, Kraken, Bybit, OKX 0.15).
 5. Three or more agreeing sources is the primary tier; one or two is the fallback tier;
@@ -60,6 +61,9 @@ class SourceReading:
     last_update: datetime | None
     deviation_bps: int | None
     excluded: Exclusion | None
+    # The venue's latest print or quote mid: a venue that starts lying is caught at its
+    # first lie, before its window VWAP has drifted far enough to show it.
+    current_price: int | None = None
 
     @property
     def healthy(self) -> bool:
@@ -90,7 +94,9 @@ def compute_index(
     fresh = [_fresh_reading(source, states.get(source), now) for source in weights_bps]
     prices = [reading.price for reading in fresh if reading.price is not None]
     median = _median(prices) if prices else None
-    readings = tuple(_judge(reading, median) for reading in fresh)
+    currents = [reading.current_price for reading in fresh if reading.current_price is not None]
+    current_median = _median(currents) if currents else None
+    readings = tuple(_judge(reading, median, current_median) for reading in fresh)
     accepted = [reading for reading in readings if reading.healthy]
     price = _weighted_price(accepted, weights_bps) if accepted else None
     return IndexPrice(
@@ -114,19 +120,38 @@ def _fresh_reading(source: str, state: SourceState | None, now: datetime) -> Sou
         return SourceReading(source, price, state.volume, state.last_update, None, Exclusion.STALE)
     if price is None:
         return SourceReading(source, None, 0, state.last_update, None, Exclusion.NO_DATA)
-    return SourceReading(source, price, state.volume, state.last_update, None, None)
+    current = state.current_price()
+    return SourceReading(source, price, state.volume, state.last_update, None, None, current)
 
 
-def _judge(reading: SourceReading, median: int | None) -> SourceReading:
+def _judge(reading: SourceReading, median: int | None, current_median: int | None) -> SourceReading:
     if reading.excluded is not None or reading.price is None or median is None:
         return reading
-    distance = abs(reading.price - median)
-    deviation_bps = (distance * 10_000 + median // 2) // median
-    # Compared exactly, not on the rounded figure: 2.00004 % is out.
-    excluded = Exclusion.DEVIATION if distance * 10_000 > MAX_DEVIATION_BPS * median else None
+    deviation_bps, too_far = _deviation(reading.price, median)
+    if reading.current_price is not None and current_median is not None:
+        current_bps, current_too_far = _deviation(reading.current_price, current_median)
+        deviation_bps = max(deviation_bps, current_bps)
+        too_far = too_far or current_too_far
     return SourceReading(
-        reading.source, reading.price, reading.volume, reading.last_update, deviation_bps, excluded
+        reading.source,
+        reading.price,
+        reading.volume,
+        reading.last_update,
+        deviation_bps,
+        Exclusion.DEVIATION if too_far else None,
+        reading.current_price,
     )
+
+
+def _deviation(price: int, median: int) -> tuple[int, bool]:
+    """Distance from the median in basis points, and whether it is beyond the limit.
+
+    Compared exactly, not on the rounded figure: 2.00004 % is out.
+    """
+    distance = abs(price - median)
+    return (
+        distance * 10_000 + median // 2
+    ) // median, distance * 10_000 > MAX_DEVIATION_BPS * median
 
 
 def _weighted_price(accepted: Sequence[SourceReading], weights_bps: Mapping[str, int]) -> int:

@@ -64,6 +64,13 @@ class SourceState:
         vwap = self.vwap()
         return vwap if vwap is not None else self.quote_mid()
 
+    def current_price(self) -> int | None:
+        """The venue's newest price: its last print, or its quote mid if that is newer."""
+        quote, last_trade = self.quote, self.trades[-1] if self.trades else None
+        if quote is not None and (last_trade is None or quote.venue_time >= last_trade.venue_time):
+            return (quote.bid + quote.ask) // 2
+        return None if last_trade is None else last_trade.price
+
     def last_price(self) -> int | None:
         return self.trades[-1].price if self.trades else self.quote_mid()
 

@@ -8,7 +8,7 @@ import pytest
 
 from engine.oracle.index import Exclusion, OracleTier, compute_index
 from engine.oracle.model import PRICE_SCALE
-from tests.unit.prices.helpers import NOW, px, state_with_quote, state_with_trades
+from tests.unit.prices.helpers import NOW, px, state_with_quote, state_with_trades, trade
 
 
 def rounded(value: Fraction) -> int:
@@ -146,3 +146,18 @@ def test_old_trades_leave_the_window_and_the_quote_takes_over() -> None:
     index = compute_index("BTC", {"BINANCE": state}, NOW)
     assert index.sources[0].price == px("100")
     assert state.volume == 0
+
+
+def test_a_venue_is_dropped_at_its_first_lie_not_when_its_vwap_catches_up() -> None:
+    honest = {
+        name: state_with_trades(name, ("100", "1")) for name in ("BINANCE", "COINBASE", "KRAKEN")
+    }
+    liar = state_with_trades("OKX", *[("100", "1")] * 9, age=2)
+    liar.add_trade(trade("OKX", "103", "1", age=1))  # its VWAP is only 100.3 so far
+    index = compute_index("BTC", {**honest, "OKX": liar}, NOW)
+
+    okx = next(r for r in index.sources if r.source == "OKX")
+    assert okx.price == px("100.3")
+    assert okx.excluded == Exclusion.DEVIATION
+    assert okx.deviation_bps == 300
+    assert index.price == px("100")

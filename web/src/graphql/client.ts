@@ -101,3 +101,13 @@ export const client = new Client({
     }),
   ],
 });
+
+/**
+ * Cache-less client for polled queries. Their variables often change on every
+ * poll (sliding time windows), and the document cache would keep every result.
+ */
+export const pollingClient = new Client({
+  url: '/graphql',
+  preferGetMethod: false,
+  exchanges: [fetchExchange],
+});

@@ -1,14 +1,46 @@
+import { useState } from 'react';
 import { DemoAccountCard } from '../components/DemoAccountCard';
 import { PageHeading } from '../components/PageHeading';
+import { MarketDetail } from '../components/markets/MarketDetail';
+import { MarketsTable } from '../components/markets/MarketsTable';
+import { ReferenceBookCard } from '../components/markets/ReferenceBookCard';
+import { marketDecimals } from '../components/markets/format';
+import { usePolledQuery } from '../components/markets/hooks';
+import { MarketsQuery } from '../graphql/operations';
+
+const DEFAULT_MARKET = 'BTC-USDT-PERP';
+const MARKETS_REFRESH_MS = 1_000;
+const NO_VARIABLES = () => ({});
+const DESCRIPTION =
+  'Dark-pool perpetual futures: hidden orders priced against the oracle index and the lit reference market.';
 
 export function TradePage() {
+  const [selected, setSelected] = useState(DEFAULT_MARKET);
+  const { data, error } = usePolledQuery(MarketsQuery, NO_VARIABLES, MARKETS_REFRESH_MS, 'markets');
+  const markets = data?.markets;
+  const market = markets?.find((candidate) => candidate.symbol === selected);
+
   return (
     <>
       <PageHeading
         title="Trade"
-        description="Coming soon: dark-pool perpetual futures with hidden order books."
+        description={DESCRIPTION}
       />
-      <DemoAccountCard />
+      <div className="trade-grid">
+        <div className="trade-column">
+          <MarketsTable
+            markets={markets}
+            error={error}
+            selected={selected}
+            onSelect={setSelected}
+          />
+          <DemoAccountCard />
+        </div>
+        <div className="trade-column">
+          <MarketDetail symbol={selected} market={market} />
+          <ReferenceBookCard symbol={selected} decimals={marketDecimals(market)} />
+        </div>
+      </div>
     </>
   );
 }

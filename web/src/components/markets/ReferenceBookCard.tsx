@@ -1,0 +1,82 @@
+import type { CSSProperties } from 'react';
+import { ReferenceBookQuery, type BookLevel } from '../../graphql/operations';
+import { ErrorMessage } from '../ErrorMessage';
+import { ServerTime } from '../ServerTime';
+import { formatPrice, formatSize } from './format';
+import { usePolledQuery } from './hooks';
+
+const DEPTH = 10;
+const REFRESH_MS = 1_000;
+
+/** Width of a level's depth bar relative to the largest level shown (display only). */
+function depthStyle(level: BookLevel | undefined, largest: number): CSSProperties {
+  const share = level && largest > 0 ? Math.min(100, (Number(level.size) / largest) * 100) : 0;
+  return { '--depth': `${Number.isFinite(share) ? share.toFixed(1) : 0}%` } as CSSProperties;
+}
+
+/** Top of the lit reference market for one symbol: pricing context, never our own dark orders. */
+export function ReferenceBookCard({ symbol, decimals }: { symbol: string; decimals: number }) {
+  const { data, error } = usePolledQuery(
+    ReferenceBookQuery,
+    () => ({ symbol, depth: DEPTH }),
+    REFRESH_MS,
+    symbol,
+  );
+  const book = data?.referenceBook;
+  const rows = book ? Math.max(book.bids.length, book.asks.length) : 0;
+  const sizes = book ? [...book.bids, ...book.asks].map((level) => Number(level.size)) : [];
+  const largest = Math.max(0, ...sizes.filter(Number.isFinite));
+
+  return (
+    <section className="card" aria-labelledby="reference-book-title" data-testid="reference-book">
+      <div className="card-header">
+        <h2 id="reference-book-title">Reference market (lit venues) — our own orders stay dark</h2>
+      </div>
+      {error ? <ErrorMessage error={error} context="Reference market" /> : null}
+      {book === undefined ? (
+        error ? null : <p className="muted">Loading reference market…</p>
+      ) : rows === 0 ? (
+        <p className="muted">The reference market has no quotes for {symbol}.</p>
+      ) : (
+        <>
+          <table className="data-table compact book" aria-labelledby="reference-book-title">
+            <thead>
+              <tr>
+                <th scope="col" className="num">Bid size</th>
+                <th scope="col" className="num">Bid</th>
+                <th scope="col" className="num">Ask</th>
+                <th scope="col" className="num">Ask size</th>
+              </tr>
+            </thead>
+            <tbody>
+              {Array.from({ length: rows }, (_, i) => {
+                const bid = book.bids[i];
+                const ask = book.asks[i];
+                return (
+                  <tr key={i}>
+                    <td className="num">{bid ? formatSize(bid.size) : ''}</td>
+                    <td className="num book-bid" style={depthStyle(bid, largest)}>
+                      {bid ? formatPrice(bid.price, decimals) : ''}
+                    </td>
+                    <td className="num book-ask" style={depthStyle(ask, largest)}>
+                      {ask ? formatPrice(ask.price, decimals) : ''}
+                    </td>
+                    <td className="num">{ask ? formatSize(ask.size) : ''}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          <p className="muted small book-footer">
+            {book.sources.length > 0 ? `Consolidated from ${book.sources.join(', ')}.` : null}
+            {book.updatedAt ? (
+              <>
+                {' '}Updated <ServerTime iso={book.updatedAt} />.
+              </>
+            ) : null}
+          </p>
+        </>
+      )}
+    </section>
+  );
+}
