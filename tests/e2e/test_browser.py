@@ -117,3 +117,16 @@ def test_navigation_reaches_every_section(browser_page: Page, server_url: str) -
     for section in ("Flash", "Stats", "Admin", "Trade"):
         browser_page.get_by_role("link", name=section, exact=True).click()
         expect(browser_page.get_by_role("heading", level=1)).to_contain_text(section)
+
+
+def test_the_trade_page_shows_live_oracle_prices(browser_page: Page, server_url: str) -> None:
+    browser_page.goto(server_url)
+    index = browser_page.get_by_test_id("index-price-BTC-USDT-PERP")
+    expect(index).to_have_text(re.compile(r"^\d{4,6}\.\d+$"), timeout=15_000)
+    expect(browser_page.get_by_test_id("oracle-health-BTC-USDT-PERP")).to_have_text("Healthy")
+    expect(browser_page.get_by_test_id("source-BINANCE-status")).to_contain_text("OK")
+    browser_page.get_by_test_id("market-row-ETH-USDT-PERP").click()
+    expect(browser_page.get_by_test_id("selected-market")).to_contain_text("ETH-USDT-PERP")
+    expect(browser_page.get_by_test_id("ticker-index")).to_have_text(
+        re.compile(r"^\d{3,5}\.\d+$"), timeout=10_000
+    )
