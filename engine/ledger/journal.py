@@ -129,6 +129,89 @@ class Ledger:
             postings=postings,
         )
 
+    async def post_batch(
+        self, connection: AsyncConnection, requests: Sequence[EntryRequest], now: datetime
+    ) -> int:
+        """Store entries already applied by the engine, inside the caller's transaction.
+
+        One statement per kind of row, whatever the batch size: the headers (a key stored
+        before — a replay after a restart — is skipped), one guarded update per account,
+        and the postings. Accounts the database does not know yet are opened. Returns how
+        many entries were new.
+        """
+        if not requests:
+            return 0
+        for request in requests:
+            validate_entry(request)
+        keys = {leg.account for request in requests for leg in request.legs}
+        await self._open_missing(connection, keys, now)
+        inserted = (
+            await connection.execute(
+                insert_ignoring_duplicates(connection, ENTRY, ["idempotency_key"]).returning(
+                    ENTRY.c.id, ENTRY.c.idempotency_key
+                ),
+                [
+                    {
+                        "idempotency_key": request.idempotency_key,
+                        "fingerprint": request.fingerprint(),
+                        "kind": request.kind,
+                        "memo": request.memo,
+                        "created_at": now,
+                    }
+                    for request in requests
+                ],
+            )
+        ).all()
+        entry_ids = {row.idempotency_key: int(row.id) for row in inserted}
+        new = [request for request in requests if request.idempotency_key in entry_ids]
+        if not new:
+            return 0
+        account_ids = await self._resolve_accounts(connection, keys)
+        net: dict[AccountKey, int] = {}
+        for request in new:
+            for key, delta in net_by_account(request.legs).items():
+                net[key] = net.get(key, 0) + delta
+        final = await _move_balances(connection, account_ids, net)
+        running = {key: final[key] - net[key] for key in net}
+        rows = []
+        for request in new:
+            for leg in request.legs:
+                running[leg.account] += leg.amount
+                rows.append(
+                    {
+                        "entry_id": entry_ids[request.idempotency_key],
+                        "account_id": account_ids[leg.account],
+                        "amount": leg.amount,
+                        "balance_after": running[leg.account],
+                    }
+                )
+        await connection.execute(insert(POSTING), rows)
+        return len(new)
+
+    async def _open_missing(
+        self, connection: AsyncConnection, keys: set[AccountKey], now: datetime
+    ) -> None:
+        missing = [key for key in keys if key not in self._account_ids]
+        if not missing:
+            return
+        await connection.execute(
+            insert_ignoring_duplicates(
+                connection, ACCOUNT, ["owner_kind", "owner_id", "purpose", "asset"]
+            ),
+            [
+                {
+                    "owner_kind": key.owner_kind.value,
+                    "owner_id": key.owner_id,
+                    "purpose": key.purpose.value,
+                    "asset": key.asset,
+                    "allow_negative": key.allows_negative,
+                    "balance": 0,
+                    "created_at": now,
+                }
+                for key in missing
+            ],
+        )
+
     async def _resolve_accounts(
         self, connection: AsyncConnection, keys: set[AccountKey]
     ) -> dict[AccountKey, int]:
