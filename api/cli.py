@@ -131,6 +131,26 @@ def bench_oracle(
     typer.echo(json.dumps(run_oracle_bench(symbols, rounds), indent=2))
 
 
+@bench_app.command("liquidation")
+def bench_liquidation(
+    positions: Annotated[int, typer.Option(min=1)] = 100_000,
+) -> None:
+    """Liquidation sweep over open positions against moved marks (target < 100 ms)."""
+    from engine.perps.bench import run_liquidation_sweep_bench
+
+    typer.echo(json.dumps(run_liquidation_sweep_bench(positions), indent=2, default=str))
+
+
+@bench_app.command("funding")
+def bench_funding(
+    markets: Annotated[int, typer.Option(min=1)] = 60,
+) -> None:
+    """Per-second funding samples, the hourly close and payments for every market."""
+    from engine.perps.bench import run_funding_bench
+
+    typer.echo(json.dumps(run_funding_bench(markets), indent=2, default=str))
+
+
 @bench_app.command("graphql")
 def bench_graphql(
     requests: Annotated[int, typer.Option(min=1)] = 2_000,
