@@ -35,11 +35,15 @@ class AccountPurpose(StrEnum):
     POOL = "POOL"
     CHAIN_VAULT = "CHAIN_VAULT"
     EXTERNAL = "EXTERNAL"
+    SETTLEMENT = "SETTLEMENT"
 
 
-# Only the world outside the venue may be owed money: its balance is the negative of
-# everything that has come in. Every account inside the venue holds what it holds.
-PURPOSES_ALLOWED_NEGATIVE = frozenset({AccountPurpose.EXTERNAL})
+# Only two kinds of account may be owed money. The world outside the venue: its balance
+# is the negative of everything that has come in. A market's settlement account: it pays
+# a closing winner before the losers on the other side have closed, so it is negative by
+# at most the unrealised losses of the open positions, and back to zero (plus rounding)
+# when the market has no open interest. Every other account holds what it holds.
+PURPOSES_ALLOWED_NEGATIVE = frozenset({AccountPurpose.EXTERNAL, AccountPurpose.SETTLEMENT})
 
 
 @dataclass(frozen=True, slots=True, order=True)

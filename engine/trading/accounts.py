@@ -1,0 +1,34 @@
+"""Which ledger account holds which money of a trader and of the venue."""
+
+from __future__ import annotations
+
+from engine.ledger import USDT, AccountKey, AccountPurpose, OwnerKind
+
+WORLD = AccountKey(OwnerKind.VENUE, "world", AccountPurpose.EXTERNAL, USDT.symbol)
+FEES = AccountKey(OwnerKind.VENUE, "venue", AccountPurpose.FEES, USDT.symbol)
+INSURANCE_FUND = AccountKey(OwnerKind.VENUE, "insurance", AccountPurpose.INSURANCE_FUND, "USDT")
+LIQUIDATOR = AccountKey(OwnerKind.VENUE, "liquidator", AccountPurpose.FEES, USDT.symbol)
+
+
+def available(account: str) -> AccountKey:
+    return AccountKey(OwnerKind.USER, account, AccountPurpose.AVAILABLE, USDT.symbol)
+
+
+def order_margin(account: str, symbol: str) -> AccountKey:
+    """Margin and worst-case fees held for the account's open orders in one market."""
+    return AccountKey(OwnerKind.USER, f"{account}/{symbol}", AccountPurpose.LOCKED, USDT.symbol)
+
+
+def collateral(account: str, symbol: str) -> AccountKey:
+    """The isolated margin of the account's position in one market."""
+    return AccountKey(
+        OwnerKind.USER, f"{account}/{symbol}", AccountPurpose.POSITION_COLLATERAL, USDT.symbol
+    )
+
+
+def settlement(symbol: str) -> AccountKey:
+    return AccountKey(OwnerKind.MARKET, symbol, AccountPurpose.SETTLEMENT, USDT.symbol)
+
+
+def trader_accounts(account: str, symbol: str) -> list[AccountKey]:
+    return [available(account), order_margin(account, symbol), collateral(account, symbol)]

@@ -1,0 +1,171 @@
+"""Commands the trading engine accepts, and their journal encoding.
+
+A command is an immutable value carrying everything its effect depends on, including
+the time the sequencer stamped on it, so replaying the journal reproduces every effect.
+Prices are oracle price units (1e-10 USDT), sizes base units (1e-8), money micro-USDT.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from engine.matching import OrderType, Side, TimeInForce
+
+
+@dataclass(frozen=True, slots=True)
+class Deposit:
+    account: str
+    amount: int
+    reference: str  # the caller's idempotency key
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Withdraw:
+    account: str
+    amount: int
+    reference: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitOrder:
+    account: str
+    symbol: str
+    side: Side
+    order_type: OrderType
+    size: int
+    leverage: int
+    at: datetime
+    limit_price: int | None = None
+    time_in_force: TimeInForce | None = None
+    reduce_only: bool = False
+    client_order_id: str | None = None
+    min_quantity: int = 0
+    all_or_none: bool = False
+    nbbo_protection: bool = False
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CancelOrder:
+    account: str
+    symbol: str
+    order_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CancelAllOrders:
+    account: str
+    symbol: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AmendOrder:
+    account: str
+    symbol: str
+    order_id: str
+    new_size: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ClosePosition:
+    account: str
+    symbol: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AdjustMargin:
+    account: str
+    symbol: str
+    amount: int  # positive adds, negative removes
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UpdatePrices:
+    """The oracle's view of one market, journaled so replays see the same prices."""
+
+    symbol: str
+    index: int | None
+    mark: int | None
+    bid: int | None
+    ask: int | None
+    healthy: bool
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ExpireOrders:
+    at: datetime
+
+
+Command = (
+    Deposit
+    | Withdraw
+    | SubmitOrder
+    | CancelOrder
+    | CancelAllOrders
+    | AmendOrder
+    | ClosePosition
+    | AdjustMargin
+    | UpdatePrices
+    | ExpireOrders
+)
+
+COMMAND_TYPES: dict[str, type[Any]] = {
+    cls.__name__: cls
+    for cls in (
+        Deposit,
+        Withdraw,
+        SubmitOrder,
+        CancelOrder,
+        CancelAllOrders,
+        AmendOrder,
+        ClosePosition,
+        AdjustMargin,
+        UpdatePrices,
+        ExpireOrders,
+    )
+}
+
+
+def encode(command: Command) -> tuple[str, dict[str, Any]]:
+    """(kind, JSON-safe payload) for the journal."""
+    payload: dict[str, Any] = {}
+    for field in dataclasses.fields(command):
+        value = getattr(command, field.name)
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        elif isinstance(value, Enum):
+            value = value.value
+        payload[field.name] = value
+    return type(command).__name__, payload
+
+
+def decode(kind: str, payload: dict[str, Any]) -> Command:
+    cls = COMMAND_TYPES[kind]
+    hints = typing.get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for name, raw in payload.items():
+        values[name] = None if raw is None else _typed(hints[name], raw)
+    command: Command = cls(**values)
+    return command
+
+
+def _typed(hint: Any, raw: Any) -> Any:
+    for candidate in typing.get_args(hint) or (hint,):
+        if candidate is datetime:
+            return datetime.fromisoformat(raw)
+        if isinstance(candidate, type) and issubclass(candidate, Enum):
+            return candidate(raw)
+    return raw

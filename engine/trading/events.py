@@ -1,0 +1,77 @@
+"""What the trading engine tells the world after each command.
+
+`TradePrinted` is public (the tape: no accounts, no orders); every other event is private
+to its account. Nothing here describes resting depth: the book stays dark.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from engine.matching import Side
+
+
+@dataclass(frozen=True, slots=True)
+class TradePrinted:
+    trade_id: str
+    symbol: str
+    price: int
+    size: int
+    aggressor_side: Side
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OrderUpdated:
+    account: str
+    symbol: str
+    order_id: str
+    client_order_id: str | None
+    status: str  # OPEN, PARTIALLY_FILLED, FILLED, CANCELLED, EXPIRED, REJECTED
+    side: Side
+    order_type: str
+    size: int
+    filled: int
+    remaining: int
+    limit_price: int | None
+    reason: str | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFill:
+    account: str
+    symbol: str
+    order_id: str
+    trade_id: str
+    side: Side
+    price: int
+    size: int
+    fee: int  # micro-USDT; negative is a rebate
+    liquidity: str  # MAKER or TAKER
+    realised_pnl: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PositionChanged:
+    account: str
+    symbol: str
+    side: str | None  # LONG, SHORT, or None once closed
+    size: int
+    entry_price: int
+    collateral: int
+    leverage: int
+    realised_pnl: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceChanged:
+    account: str
+    available: int
+    at: datetime
+
+
+EngineEvent = TradePrinted | OrderUpdated | OrderFill | PositionChanged | BalanceChanged

@@ -1,0 +1,709 @@
+"""The exchange: a deterministic state machine over commands.
+
+`apply(sequence, command)` is the only way state changes. The same commands in the same
+order give the same books, positions and balances, which is what makes the journal a
+complete record: a restart is a snapshot plus a replay.
+
+Money moves only as ledger entries (in the engine's in-memory copy; the sequencer stores
+them), one entry per step, keyed by the command's sequence so a replay stores nothing
+twice. Per trader and market there are three accounts: available, order margin (held
+for open orders) and collateral (the isolated margin of the position).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from engine.errors import DomainError
+from engine.ledger import AccountKey, EntryRequest, InsufficientFunds, Leg
+from engine.ledger.memory import MemoryLedger
+from engine.matching import AmendOrder as BookAmend
+from engine.matching import (
+    AmendRejected,
+    BookEvent,
+    CancelRejected,
+    DuplicateClientOrderId,
+    Liquidity,
+    OrderAccepted,
+    OrderAmended,
+    OrderBook,
+    OrderCancelled,
+    OrderExpired,
+    OrderFilled,
+    OrderPartiallyFilled,
+    OrderRejected,
+    OrderRested,
+    OrderType,
+    ReferencePrices,
+    Side,
+    TimeInForce,
+    TradeExecuted,
+)
+from engine.matching import CancelAllOrders as BookCancelAll
+from engine.matching import CancelOrder as BookCancel
+from engine.matching import PlaceOrder as BookPlace
+from engine.perps import (
+    Fill,
+    FillOutcome,
+    MarketConfig,
+    OrderRequest,
+    OrderSide,
+    Position,
+    apply_fill,
+    check_order,
+    trade_fees,
+)
+from engine.perps.position import add_margin, remove_margin
+from engine.trading import accounts
+from engine.trading.commands import (
+    AdjustMargin,
+    AmendOrder,
+    CancelAllOrders,
+    CancelOrder,
+    ClosePosition,
+    Command,
+    Deposit,
+    SubmitOrder,
+    UpdatePrices,
+    Withdraw,
+)
+from engine.trading.events import (
+    BalanceChanged,
+    EngineEvent,
+    OrderFill,
+    OrderUpdated,
+    PositionChanged,
+    TradePrinted,
+)
+
+# Withdrawals and deposits are rare; remembering every reference keeps them idempotent.
+MAX_REFERENCE_LENGTH = 64
+
+
+class CommandRefused(DomainError):
+    code = "REFUSED"
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class CancelOrAmendRefused(CommandRefused):
+    """The book refused a cancel or amend; it changed nothing, so this is a plain refusal."""
+
+
+class InvariantBroken(RuntimeError):
+    """The engine's state and the ledger disagree: fatal, restart from the journal."""
+
+
+@dataclass
+class Outcome:
+    """What one command did: refused with a code, or accepted with its events."""
+
+    sequence: int
+    accepted: bool = True
+    code: str | None = None
+    message: str | None = None
+    order_id: str | None = None
+    events: list[EngineEvent] = field(default_factory=list)
+
+
+@dataclass
+class _OrderMeta:
+    account: str
+    symbol: str
+    side: Side
+    order_type: OrderType
+    client_order_id: str | None
+    size_lots: int
+    leverage: int
+    reduce_only: bool
+    limit_price: int | None
+    reserved: int  # micro-USDT still held in the order-margin account for this order
+    remaining_lots: int
+    filled_lots: int = 0
+
+
+@dataclass
+class _MarketPrices:
+    index: int | None = None
+    mark: int | None = None
+    bid: int | None = None
+    ask: int | None = None
+    healthy: bool = False
+
+
+class Exchange:
+    def __init__(self, markets: list[MarketConfig]) -> None:
+        self.markets = {market.symbol: market for market in markets}
+        self.books = {market.symbol: OrderBook(market.symbol) for market in markets}
+        self.prices = {market.symbol: _MarketPrices() for market in markets}
+        self.positions: dict[tuple[str, str], Position] = {}
+        self.ledger = MemoryLedger()
+        self.ledger.open_accounts([accounts.WORLD, accounts.FEES, accounts.INSURANCE_FUND])
+        self.ledger.open_accounts(accounts.settlement(symbol) for symbol in self.markets)
+        self.sequence = 0
+        self._orders: dict[str, _OrderMeta] = {}
+        self._references: dict[str, int] = {}  # deposit/withdrawal reference -> sequence
+        self._entry_counter = 0
+
+    # --- the one entry point ----------------------------------------------------------
+
+    def apply(self, sequence: int, command: Command) -> Outcome:
+        if sequence != self.sequence + 1:
+            raise ValueError(f"command {sequence} applied after {self.sequence}")
+        self.sequence = sequence
+        self._entry_counter = 0
+        outcome = Outcome(sequence)
+        try:
+            self._dispatch(command, outcome)
+        except DomainError as refusal:
+            outcome.accepted = False
+            outcome.code = refusal.code
+            outcome.message = refusal.message
+        return outcome
+
+    def _dispatch(self, command: Command, outcome: Outcome) -> None:
+        if isinstance(command, SubmitOrder):
+            self._submit(command, outcome)
+        elif isinstance(command, UpdatePrices):
+            self._update_prices(command, outcome)
+        elif isinstance(command, CancelOrder):
+            self._cancel(command, outcome)
+        elif isinstance(command, CancelAllOrders):
+            book = self._book(command.symbol)
+            self._book_events(book.cancel_all(BookCancelAll(command.account, command.at)), outcome)
+        elif isinstance(command, AmendOrder):
+            self._amend(command, outcome)
+        elif isinstance(command, ClosePosition):
+            self._close_position(command, outcome)
+        elif isinstance(command, AdjustMargin):
+            self._adjust_margin(command, outcome)
+        elif isinstance(command, Deposit):
+            self._deposit(command, outcome)
+        elif isinstance(command, Withdraw):
+            self._withdraw(command, outcome)
+        else:
+            for book in self.books.values():
+                self._book_events(book.expire(command.at), outcome)
+
+    # --- money in and out -------------------------------------------------------------
+
+    def _deposit(self, command: Deposit, outcome: Outcome) -> None:
+        if self._seen_reference(command.reference):
+            return
+        _require_positive(command.amount)
+        self.ledger.open_accounts([accounts.available(command.account)])
+        self._post(
+            "deposit",
+            [
+                (accounts.WORLD, -command.amount),
+                (accounts.available(command.account), command.amount),
+            ],
+        )
+        self._balance_event(command.account, command.at, outcome)
+
+    def _withdraw(self, command: Withdraw, outcome: Outcome) -> None:
+        if self._seen_reference(command.reference):
+            return
+        _require_positive(command.amount)
+        self._post(
+            "withdraw",
+            [
+                (accounts.available(command.account), -command.amount),
+                (accounts.WORLD, command.amount),
+            ],
+        )
+        self._balance_event(command.account, command.at, outcome)
+
+    def _seen_reference(self, reference: str) -> bool:
+        if not reference or len(reference) > MAX_REFERENCE_LENGTH:
+            raise CommandRefused("INVALID_REFERENCE", "a reference is 1 to 64 characters")
+        if reference in self._references:
+            return True
+        self._references[reference] = self.sequence
+        return False
+
+    # --- orders -----------------------------------------------------------------------
+
+    def _submit(self, command: SubmitOrder, outcome: Outcome) -> None:
+        market = self._market(command.symbol)
+        prices = self.prices[command.symbol]
+        if not prices.healthy and not command.reduce_only:
+            raise CommandRefused(
+                "ORACLE_UNHEALTHY",
+                f"{command.symbol} has no healthy index price: only reduce-only orders",
+            )
+        lots = market.size_to_lots(command.size)
+        limit_ticks = None
+        if command.limit_price is not None:
+            limit_ticks = market.price_to_ticks(command.limit_price)
+        risk_price = self._risk_price(market, command)
+        position = self.positions.get((command.account, command.symbol))
+        self.ledger.open_accounts(accounts.trader_accounts(command.account, command.symbol))
+        requirement = check_order(
+            market,
+            position,
+            OrderRequest(
+                _order_side(command.side),
+                command.size,
+                risk_price,
+                command.leverage,
+                command.reduce_only,
+            ),
+            self.ledger.balance(accounts.available(command.account)),
+        )
+        order_id = f"{command.symbol.split('-')[0]}-{self.sequence}"
+        outcome.order_id = order_id
+        if requirement.total:
+            self._post(
+                "reserve",
+                [
+                    (accounts.available(command.account), -requirement.total),
+                    (accounts.order_margin(command.account, command.symbol), requirement.total),
+                ],
+            )
+        self._orders[order_id] = _OrderMeta(
+            account=command.account,
+            symbol=command.symbol,
+            side=command.side,
+            order_type=command.order_type,
+            client_order_id=command.client_order_id,
+            size_lots=lots,
+            leverage=command.leverage,
+            reduce_only=command.reduce_only,
+            limit_price=command.limit_price,
+            reserved=requirement.total,
+            remaining_lots=lots,
+        )
+        events = self.books[command.symbol].place(
+            BookPlace(
+                order_id=order_id,
+                account_id=command.account,
+                side=command.side,
+                order_type=command.order_type,
+                size=lots,
+                at=command.at,
+                limit_price=limit_ticks,
+                time_in_force=command.time_in_force,
+                client_order_id=command.client_order_id,
+                min_quantity=market.size_to_lots(command.min_quantity),
+                all_or_none=command.all_or_none,
+                nbbo_protection=command.nbbo_protection,
+                expires_at=command.expires_at,
+            )
+        )
+        self._book_events(events, outcome)
+        self._balance_event(command.account, command.at, outcome)
+
+    def _risk_price(self, market: MarketConfig, command: SubmitOrder) -> int:
+        """The price margin is reserved at: the limit, else where the reference says the
+        order will trade, rounded up to a tick (more margin, never less)."""
+        if command.limit_price is not None:
+            return command.limit_price
+        prices = self.prices[command.symbol]
+        reference = {
+            OrderType.PEG_BID: prices.bid,
+            OrderType.PEG_ASK: prices.ask,
+        }.get(command.order_type)
+        if reference is None:
+            reference = prices.ask if command.side is Side.BUY else prices.bid
+        if reference is None:
+            raise CommandRefused("NO_REFERENCE_PRICE", f"{market.symbol} has no reference price")
+        return -(-reference // market.tick_size) * market.tick_size
+
+    def _cancel(self, command: CancelOrder, outcome: Outcome) -> None:
+        book = self._book(command.symbol)
+        meta = self._orders.get(command.order_id)
+        if meta is None or meta.account != command.account:
+            raise CommandRefused("ORDER_NOT_FOUND", "no open order with that id")
+        self._book_events(
+            book.cancel(BookCancel(command.order_id, command.account, command.at)), outcome
+        )
+
+    def _amend(self, command: AmendOrder, outcome: Outcome) -> None:
+        book = self._book(command.symbol)
+        market = self._market(command.symbol)
+        meta = self._orders.get(command.order_id)
+        if meta is None or meta.account != command.account:
+            raise CommandRefused("ORDER_NOT_FOUND", "no open order with that id")
+        new_lots = market.size_to_lots(command.new_size)
+        self._book_events(
+            book.amend(BookAmend(command.order_id, command.account, new_lots, command.at)),
+            outcome,
+        )
+
+    def _close_position(self, command: ClosePosition, outcome: Outcome) -> None:
+        position = self.positions.get((command.account, command.symbol))
+        if position is None:
+            raise CommandRefused("NO_POSITION", f"no open position in {command.symbol}")
+        side = Side.SELL if position.side.value == "LONG" else Side.BUY
+        self._submit(
+            SubmitOrder(
+                account=command.account,
+                symbol=command.symbol,
+                side=side,
+                order_type=OrderType.MARKET,
+                size=position.size,
+                leverage=position.leverage,
+                at=command.at,
+                time_in_force=TimeInForce.IOC,
+                reduce_only=True,
+            ),
+            outcome,
+        )
+
+    def _adjust_margin(self, command: AdjustMargin, outcome: Outcome) -> None:
+        key = (command.account, command.symbol)
+        position = self.positions.get(key)
+        if position is None:
+            raise CommandRefused("NO_POSITION", f"no open position in {command.symbol}")
+        available = accounts.available(command.account)
+        collateral = accounts.collateral(command.account, command.symbol)
+        if command.amount > 0:
+            self.positions[key] = add_margin(position, command.amount)
+            self._post("add_margin", [(available, -command.amount), (collateral, command.amount)])
+        else:
+            mark = self.prices[command.symbol].mark
+            if mark is None:
+                raise CommandRefused("NO_REFERENCE_PRICE", "no mark price to check margin at")
+            self.positions[key] = remove_margin(position, -command.amount, mark)
+            self._post(
+                "remove_margin", [(collateral, command.amount), (available, -command.amount)]
+            )
+        self._position_event(command.account, command.symbol, command.at, outcome)
+        self._balance_event(command.account, command.at, outcome)
+
+    # --- prices -----------------------------------------------------------------------
+
+    def _update_prices(self, command: UpdatePrices, outcome: Outcome) -> None:
+        market = self._market(command.symbol)
+        self.prices[command.symbol] = _MarketPrices(
+            command.index, command.mark, command.bid, command.ask, command.healthy
+        )
+        bid = None if command.bid is None else command.bid // market.tick_size
+        ask = None if command.ask is None else -(-command.ask // market.tick_size)
+        if not command.healthy:
+            bid = ask = None  # no execution on a price the venues do not agree on
+        events = self.books[command.symbol].reprice(ReferencePrices(bid, ask), command.at)
+        self._book_events(events, outcome)
+
+    # --- book events ------------------------------------------------------------------
+
+    def _book_events(self, events: list[BookEvent], outcome: Outcome) -> None:
+        """Apply what the book did. The book has already changed, so nothing here may be
+        refused: a failure is a broken invariant, and the engine stops rather than guess."""
+        try:
+            self._apply_book_events(events, outcome)
+        except (CancelOrAmendRefused, InvariantBroken):
+            raise
+        except DomainError as error:
+            raise InvariantBroken(f"could not apply book events: {error.message}") from error
+
+    def _apply_book_events(self, events: list[BookEvent], outcome: Outcome) -> None:
+        for event in events:
+            if isinstance(event, TradeExecuted):
+                self._settle_trade(event, outcome)
+            elif isinstance(event, OrderRested | OrderAccepted):
+                meta = self._orders.get(event.order_id)
+                if meta is not None and isinstance(event, OrderRested):
+                    self._order_event(event.order_id, meta, "OPEN", None, event.at, outcome)
+            elif isinstance(event, OrderCancelled | OrderExpired | OrderRejected):
+                self._order_closed(event, outcome)
+            elif isinstance(event, OrderAmended):
+                self._order_amended(event, outcome)
+            elif isinstance(event, DuplicateClientOrderId):
+                self._release(event.order_id, outcome, event.at)
+                self._orders.pop(event.order_id, None)
+                outcome.order_id = event.existing_order_id
+            elif isinstance(event, CancelRejected | AmendRejected):
+                raise CancelOrAmendRefused(event.code.value, event.message)
+            elif isinstance(event, OrderFilled | OrderPartiallyFilled):
+                continue  # trade settlement already handled both sides
+
+    def _order_closed(
+        self, event: OrderCancelled | OrderExpired | OrderRejected, outcome: Outcome
+    ) -> None:
+        meta = self._orders.get(event.order_id)
+        if meta is None:
+            return
+        if isinstance(event, OrderRejected):
+            status, reason = "REJECTED", event.code.value
+        elif isinstance(event, OrderExpired):
+            status, reason = "EXPIRED", "EXPIRED"
+        else:
+            status, reason = "CANCELLED", event.reason.value
+        meta.remaining_lots = 0
+        self._release(event.order_id, outcome, event.at)
+        self._order_event(event.order_id, meta, status, reason, event.at, outcome)
+        del self._orders[event.order_id]
+        if isinstance(event, OrderRejected) and outcome.order_id == event.order_id:
+            outcome.accepted = False
+            outcome.code = event.code.value
+            outcome.message = event.message
+
+    def _order_amended(self, event: OrderAmended, outcome: Outcome) -> None:
+        meta = self._orders.get(event.order_id)
+        if meta is None:
+            return
+        new_remaining = event.size - meta.filled_lots
+        freed = meta.reserved - meta.reserved * new_remaining // max(meta.remaining_lots, 1)
+        meta.size_lots = event.size
+        meta.remaining_lots = new_remaining
+        if freed > 0:
+            meta.reserved -= freed
+            self._post(
+                "release",
+                [
+                    (accounts.order_margin(meta.account, meta.symbol), -freed),
+                    (accounts.available(meta.account), freed),
+                ],
+            )
+        self._order_event(event.order_id, meta, "OPEN", "AMENDED", event.at, outcome)
+        self._balance_event(meta.account, event.at, outcome)
+
+    def _release(self, order_id: str, outcome: Outcome, at: datetime) -> None:
+        meta = self._orders.get(order_id)
+        if meta is None or meta.reserved == 0:
+            return
+        amount, meta.reserved = meta.reserved, 0
+        self._post(
+            "release",
+            [
+                (accounts.order_margin(meta.account, meta.symbol), -amount),
+                (accounts.available(meta.account), amount),
+            ],
+        )
+        self._balance_event(meta.account, at, outcome)
+
+    # --- settlement of a trade --------------------------------------------------------
+
+    def _settle_trade(self, trade: TradeExecuted, outcome: Outcome) -> None:
+        market = self.markets[trade.symbol]
+        price = market.ticks_to_price(trade.price)
+        size = market.lots_to_size(trade.size)
+        fees = trade_fees(market, price, size)
+        # The taker first: its fee funds the maker's rebate.
+        self._settle_side(
+            trade, trade.taker_order_id, price, size, fees.taker_fee, "TAKER", outcome
+        )
+        self._settle_side(
+            trade, trade.maker_order_id, price, size, fees.maker_fee, "MAKER", outcome
+        )
+        outcome.events.append(
+            TradePrinted(trade.trade_id, trade.symbol, price, size, trade.aggressor_side, trade.at)
+        )
+
+    def _settle_side(
+        self,
+        trade: TradeExecuted,
+        order_id: str,
+        price: int,
+        size: int,
+        fee: int,
+        liquidity: str,
+        outcome: Outcome,
+    ) -> None:
+        meta = self._orders[order_id]
+        account, symbol = meta.account, meta.symbol
+        lots = trade.size
+        share = (
+            meta.reserved
+            if lots >= meta.remaining_lots
+            else (meta.reserved * lots // meta.remaining_lots)
+        )
+        meta.reserved -= share
+        meta.remaining_lots -= lots
+        meta.filled_lots += lots
+        before = self.positions.get((account, symbol))
+        result = apply_fill(
+            before, Fill(account, symbol, _order_side(meta.side), size, price, meta.leverage)
+        )
+        legs, funded_margin = self._fill_legs(account, symbol, before, result, share, fee)
+        position = result.position
+        if position is not None and funded_margin < result.margin_posted:
+            # Only an order whose reservation no longer covers what it opens gets here;
+            # the position opens on what could be funded and the monitor watches it.
+            position = _with_collateral(
+                position, position.collateral - (result.margin_posted - funded_margin)
+            )
+        if position is None:
+            self.positions.pop((account, symbol), None)
+        else:
+            self.positions[(account, symbol)] = position
+        self._post("fill", legs)
+        self._cover_bad_debt(symbol, result.bad_debt)
+        outcome.events.append(
+            OrderFill(
+                account,
+                symbol,
+                order_id,
+                trade.trade_id,
+                meta.side,
+                price,
+                size,
+                fee,
+                liquidity,
+                result.realised_pnl,
+                trade.at,
+            )
+        )
+        status = "FILLED" if meta.remaining_lots == 0 else "PARTIALLY_FILLED"
+        self._order_event(order_id, meta, status, None, trade.at, outcome)
+        if meta.remaining_lots == 0:
+            self._release(order_id, outcome, trade.at)
+            del self._orders[order_id]
+        self._position_event(account, symbol, trade.at, outcome)
+        self._balance_event(account, trade.at, outcome)
+
+    def _fill_legs(
+        self,
+        account: str,
+        symbol: str,
+        before: Position | None,
+        result: FillOutcome,
+        share: int,
+        fee: int,
+    ) -> tuple[list[tuple[AccountKey, int]], int]:
+        """The ledger legs of one side of a fill, and the opening margin actually funded.
+
+        The order's reserved share pays the opening margin and a fee; what it lacks comes
+        from the available balance; what it has left goes back there. Collateral released
+        by a reduction returns to available with its PnL, through the market's settlement
+        account, which is where the other side's PnL comes from.
+        """
+        available = accounts.available(account)
+        locked = accounts.order_margin(account, symbol)
+        collateral = accounts.collateral(account, symbol)
+        new_collateral = 0 if result.position is None else result.position.collateral
+        old_collateral = 0 if before is None else before.collateral
+        released = old_collateral - (new_collateral - result.margin_posted)
+        funds = share + self.ledger.balance(available) + result.returned_to_available
+        # A fill cannot fail once the book has made it: a fee the trader cannot pay is
+        # waived, a rebate the fee account cannot pay is capped.
+        charge = min(max(fee, 0), funds)
+        rebate = min(max(-fee, 0), self.ledger.balance(accounts.FEES))
+        funded_margin = min(result.margin_posted, funds - charge)
+        needed = funded_margin + charge
+        legs: list[tuple[AccountKey, int]] = [
+            (locked, -share),
+            (available, share - needed + result.returned_to_available + rebate),
+            (collateral, funded_margin - released),
+            (accounts.settlement(symbol), released - result.returned_to_available),
+            (accounts.FEES, charge - rebate),
+        ]
+        return [(key, amount) for key, amount in legs if amount != 0], funded_margin
+
+    def _cover_bad_debt(self, symbol: str, bad_debt: int) -> None:
+        if bad_debt <= 0:
+            return
+        covered = min(bad_debt, self.ledger.balance(accounts.INSURANCE_FUND))
+        if covered > 0:
+            self._post(
+                "bad_debt",
+                [(accounts.INSURANCE_FUND, -covered), (accounts.settlement(symbol), covered)],
+            )
+
+    # --- helpers ----------------------------------------------------------------------
+
+    def _post(self, kind: str, legs: list[tuple[AccountKey, int]]) -> None:
+        legs = [(key, amount) for key, amount in legs if amount != 0]
+        if not legs:
+            return
+        self._entry_counter += 1
+        key = f"engine:{self.sequence}:{self._entry_counter}"
+        try:
+            self.ledger.post(EntryRequest(key, kind, tuple(Leg(k, a) for k, a in legs)))
+        except InsufficientFunds as shortfall:
+            raise CommandRefused("INSUFFICIENT_FUNDS", shortfall.message) from None
+
+    def _market(self, symbol: str) -> MarketConfig:
+        market = self.markets.get(symbol)
+        if market is None:
+            raise CommandRefused("UNKNOWN_MARKET", f"no market {symbol[:40]!r}")
+        if not market.is_active:
+            raise CommandRefused("MARKET_CLOSED", f"{symbol} is not trading")
+        return market
+
+    def _book(self, symbol: str) -> OrderBook:
+        self._market(symbol)
+        return self.books[symbol]
+
+    def _order_event(
+        self,
+        order_id: str,
+        meta: _OrderMeta,
+        status: str,
+        reason: str | None,
+        at: datetime,
+        outcome: Outcome,
+    ) -> None:
+        market = self.markets[meta.symbol]
+        outcome.events.append(
+            OrderUpdated(
+                account=meta.account,
+                symbol=meta.symbol,
+                order_id=order_id,
+                client_order_id=meta.client_order_id,
+                status=status,
+                side=meta.side,
+                order_type=meta.order_type.value,
+                size=market.lots_to_size(meta.size_lots),
+                filled=market.lots_to_size(meta.filled_lots),
+                remaining=market.lots_to_size(meta.remaining_lots),
+                limit_price=meta.limit_price,
+                reason=reason,
+                at=at,
+            )
+        )
+
+    def _position_event(self, account: str, symbol: str, at: datetime, outcome: Outcome) -> None:
+        position = self.positions.get((account, symbol))
+        if position is None:
+            outcome.events.append(PositionChanged(account, symbol, None, 0, 0, 0, 0, 0, at))
+            return
+        outcome.events.append(
+            PositionChanged(
+                account,
+                symbol,
+                position.side.value,
+                position.size,
+                position.entry_price,
+                position.collateral,
+                position.leverage,
+                position.realised_pnl,
+                at,
+            )
+        )
+
+    def _balance_event(self, account: str, at: datetime, outcome: Outcome) -> None:
+        key = accounts.available(account)
+        if self.ledger.has_account(key):
+            outcome.events.append(BalanceChanged(account, self.ledger.balance(key), at))
+
+    # --- queries for the API (the engine's own view; never the book's depth) -----------
+
+    def open_orders(self, account: str) -> list[tuple[str, _OrderMeta]]:
+        return [(oid, meta) for oid, meta in self._orders.items() if meta.account == account]
+
+    def positions_of(self, account: str) -> list[Position]:
+        return [p for (owner, _), p in self.positions.items() if owner == account]
+
+
+def _order_side(side: Side) -> OrderSide:
+    return OrderSide.BUY if side is Side.BUY else OrderSide.SELL
+
+
+def _with_collateral(position: Position, collateral: int) -> Position:
+    from dataclasses import replace
+
+    return replace(position, collateral=collateral)
+
+
+def _require_positive(amount: int) -> None:
+    if amount <= 0:
+        raise CommandRefused("INVALID_AMOUNT", "the amount must be greater than zero")
+
+
+__all__ = ["CommandRefused", "Exchange", "InvariantBroken", "Liquidity", "Outcome"]
