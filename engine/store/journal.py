@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from engine.errors import DomainError
 from engine.store.database import Database, as_utc
@@ -58,34 +59,42 @@ class CommandJournal:
         if not commands:
             return
         async with self._database.transaction() as connection:
-            by_stream: dict[str, list[JournaledCommand]] = {}
-            for command in commands:
-                by_stream.setdefault(command.stream, []).append(command)
-            for stream, batch in by_stream.items():
-                last = (
-                    await connection.execute(
-                        select(COMMAND.c.sequence)
-                        .where(COMMAND.c.stream == stream)
-                        .order_by(COMMAND.c.sequence.desc())
-                        .limit(1)
-                    )
-                ).scalar_one_or_none()
-                expected = (last or 0) + 1
-                if [c.sequence for c in batch] != list(range(expected, expected + len(batch))):
-                    raise JournalGap(f"stream {stream} expected sequence {expected} next")
-            await connection.execute(
-                insert(COMMAND),
-                [
-                    {
-                        "stream": c.stream,
-                        "sequence": c.sequence,
-                        "kind": c.kind,
-                        "payload": json.dumps(c.payload, separators=(",", ":"), sort_keys=True),
-                        "recorded_at": c.recorded_at,
-                    }
-                    for c in commands
-                ],
-            )
+            await self.append_in(connection, commands)
+
+    async def append_in(
+        self, connection: AsyncConnection, commands: Sequence[JournaledCommand]
+    ) -> None:
+        """`append` inside the caller's transaction, so other rows commit with the batch."""
+        if not commands:
+            return
+        by_stream: dict[str, list[JournaledCommand]] = {}
+        for command in commands:
+            by_stream.setdefault(command.stream, []).append(command)
+        for stream, batch in by_stream.items():
+            last = (
+                await connection.execute(
+                    select(COMMAND.c.sequence)
+                    .where(COMMAND.c.stream == stream)
+                    .order_by(COMMAND.c.sequence.desc())
+                    .limit(1)
+                )
+            ).scalar_one_or_none()
+            expected = (last or 0) + 1
+            if [c.sequence for c in batch] != list(range(expected, expected + len(batch))):
+                raise JournalGap(f"stream {stream} expected sequence {expected} next")
+        await connection.execute(
+            insert(COMMAND),
+            [
+                {
+                    "stream": c.stream,
+                    "sequence": c.sequence,
+                    "kind": c.kind,
+                    "payload": json.dumps(c.payload, separators=(",", ":"), sort_keys=True),
+                    "recorded_at": c.recorded_at,
+                }
+                for c in commands
+            ],
+        )
 
     async def last_sequence(self, stream: str) -> int:
         async with self._database.engine.connect() as connection:
@@ -99,11 +108,14 @@ class CommandJournal:
             ).scalar_one_or_none()
         return int(last or 0)
 
-    async def read(self, stream: str, after: int = 0) -> list[JournaledCommand]:
+    async def read(
+        self, stream: str, after: int = 0, limit: int | None = None
+    ) -> list[JournaledCommand]:
         query = (
             select(COMMAND)
             .where(COMMAND.c.stream == stream, COMMAND.c.sequence > after)
             .order_by(COMMAND.c.sequence)
+            .limit(limit)
         )
         async with self._database.engine.connect() as connection:
             rows = (await connection.execute(query)).all()

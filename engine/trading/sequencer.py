@@ -1,0 +1,165 @@
+"""The sequencer: the exchange's only writer.
+
+Commands queue up; the sequencer takes everything waiting (up to a batch), numbers it,
+applies it to the exchange, and writes the commands and the ledger entries they made in
+one transaction. Only then does it answer the callers and publish the events. So an
+acknowledged command is always in the journal, and a restart — replaying the journal into
+a fresh exchange — rebuilds exactly the state the callers were told about. A failed write
+leaves memory ahead of the database: the sequencer stops, and the next start replays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+
+from engine.clock import Clock
+from engine.ledger import Ledger
+from engine.store.database import Database
+from engine.store.journal import CommandJournal, JournaledCommand
+from engine.trading.commands import Command, decode, encode
+from engine.trading.exchange import Exchange, Outcome
+
+STREAM = "exchange"
+MAX_BATCH = 512
+REPLAY_CHUNK = 2_000
+
+Publish = Callable[[Outcome], Awaitable[None]]
+
+log = structlog.get_logger("godark.sequencer")
+
+
+class SequencerStopped(RuntimeError):
+    """The sequencer is not running (not started, stopped, or failed and awaiting restart)."""
+
+
+@dataclass
+class _Pending:
+    command: Command
+    reply: asyncio.Future[Outcome]
+
+
+class Sequencer:
+    def __init__(
+        self,
+        exchange: Exchange,
+        database: Database,
+        ledger: Ledger,
+        clock: Clock,
+        publish: Publish | None = None,
+        stream: str = STREAM,
+    ) -> None:
+        self.exchange = exchange
+        self._database = database
+        self._journal = CommandJournal(database)
+        self._ledger = ledger
+        self._clock = clock
+        self._publish = publish
+        self._stream = stream
+        self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self.failed: BaseException | None = None
+
+    async def start(self) -> int:
+        """Replay the journal into the exchange, then accept commands. Returns how many
+        commands were replayed."""
+        replayed = await self._replay()
+        self._task = asyncio.create_task(self._run(), name="sequencer")
+        return replayed
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        while not self._queue.empty():
+            pending = self._queue.get_nowait()
+            if not pending.reply.done():
+                pending.reply.set_exception(SequencerStopped("the engine is shutting down"))
+
+    async def submit(self, command: Command) -> Outcome:
+        if self._task is None or self._task.done():
+            raise SequencerStopped("the engine is not accepting commands")
+        reply: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Pending(command, reply))
+        return await reply
+
+    async def _replay(self) -> int:
+        count = 0
+        after = self.exchange.sequence
+        while True:
+            commands = await self._journal.read(self._stream, after=after, limit=REPLAY_CHUNK)
+            for journaled in commands:
+                self.exchange.apply(journaled.sequence, decode(journaled.kind, journaled.payload))
+                count += 1
+            after = self.exchange.sequence
+            # The entries were stored with their commands; storing them again skips every
+            # one, and keeps the engine's queue of entries empty for the first batch.
+            async with self._database.transaction() as connection:
+                await self._ledger.post_batch(
+                    connection, self.exchange.ledger.drain(), self._clock.now()
+                )
+            if len(commands) < REPLAY_CHUNK:
+                break
+        if count:
+            log.info("journal_replayed", commands=count, sequence=self.exchange.sequence)
+        return count
+
+    async def _run(self) -> None:
+        try:
+            while True:
+                batch = [await self._queue.get()]
+                while len(batch) < MAX_BATCH and not self._queue.empty():
+                    batch.append(self._queue.get_nowait())
+                await self._process(batch)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as error:
+            self.failed = error
+            log.exception("sequencer_failed")
+            while not self._queue.empty():
+                pending = self._queue.get_nowait()
+                if not pending.reply.done():
+                    pending.reply.set_exception(SequencerStopped("the engine stopped"))
+            raise
+
+    async def _process(self, batch: list[_Pending]) -> None:
+        outcomes: list[Outcome] = []
+        journaled: list[JournaledCommand] = []
+        try:
+            for pending in batch:
+                sequence = self.exchange.sequence + 1
+                outcomes.append(self.exchange.apply(sequence, pending.command))
+                kind, payload = encode(pending.command)
+                journaled.append(
+                    JournaledCommand(self._stream, sequence, kind, payload, self._clock.now())
+                )
+            entries = self.exchange.ledger.drain()
+            async with self._database.transaction() as connection:
+                await self._journal.append_in(connection, journaled)
+                await self._ledger.post_batch(connection, entries, self._clock.now())
+        except BaseException as error:
+            for pending in batch:
+                if not pending.reply.done():
+                    pending.reply.set_exception(SequencerStopped("the engine stopped"))
+            raise error
+        for pending, outcome in zip(batch, outcomes, strict=True):
+            if not pending.reply.done():
+                pending.reply.set_result(outcome)
+        if self._publish is not None:
+            for outcome in outcomes:
+                if outcome.events:
+                    try:
+                        await self._publish(outcome)
+                    except Exception:  # subscribers must never stop the engine
+                        log.exception("event_publication_failed")
+
+
+def describe(outcome: Outcome) -> dict[str, Any]:
+    return {"sequence": outcome.sequence, "accepted": outcome.accepted, "code": outcome.code}
