@@ -16,9 +16,16 @@ from engine.ledger import Ledger
 from engine.oracle.feeds import LiveVenueFeed, adapters_for
 from engine.oracle.prices import PriceOracle
 from engine.sim.demo_account import DemoAccount
+from engine.sim.market_makers import SimulatedMarketMakers
 from engine.sim.venues import SimulatedPriceFeed, SimulatedVenues
 from engine.store.candles import CandleRepository
 from engine.store.database import Database
+from engine.store.markets import load_markets
+from engine.trading.commands import Command
+from engine.trading.exchange import Exchange, Outcome
+from engine.trading.price_pump import PricePump
+from engine.trading.publication import publish_outcome
+from engine.trading.sequencer import Sequencer, SequencerStopped
 
 CANDLE_PRUNE_INTERVAL = timedelta(minutes=10)
 
@@ -33,6 +40,7 @@ class VenueConfig:
     simulation_seed: int = 7
     # Venues to stream real prices from; empty = simulated venues in demo mode.
     price_sources: tuple[str, ...] = ()
+    market_makers: bool = True
 
 
 @dataclass
@@ -45,8 +53,12 @@ class Venue:
     heartbeat: HeartbeatTicker
     oracle: PriceOracle
     candles: CandleRepository
-    demo: DemoAccount | None = None
     price_feed: SimulatedPriceFeed | LiveVenueFeed | None = None
+    exchange: Exchange = field(default_factory=lambda: Exchange([]))
+    sequencer: Sequencer | None = None
+    demo: DemoAccount | None = None
+    _price_pump: PricePump | None = field(default=None, repr=False)
+    _makers: SimulatedMarketMakers | None = field(default=None, repr=False)
     _maintenance: asyncio.Task[None] | None = field(default=None, repr=False)
 
     @classmethod
@@ -78,19 +90,41 @@ class Venue:
             heartbeat=HeartbeatTicker(clock),
             oracle=oracle,
             candles=candles,
-            demo=DemoAccount(ledger) if config.demo_mode else None,
             price_feed=price_feed,
         )
+
+    async def submit(self, command: Command) -> Outcome:
+        if self.sequencer is None:
+            raise SequencerStopped("the trading engine has not started")
+        return await self.sequencer.submit(command)
 
     async def start(self) -> None:
         """Crash-only: a start after a crash is the same as any other start."""
         await self.bus.start()
-        if self.demo is not None:
-            await self.demo.open()
+        self.exchange = Exchange(await load_markets(self.database))
+        self.sequencer = Sequencer(
+            self.exchange,
+            self.database,
+            self.ledger,
+            self.clock,
+            lambda outcome: publish_outcome(self.bus, outcome),
+        )
+        replayed = await self.sequencer.start()
+        log.info("trading_engine_started", replayed=replayed, markets=len(self.exchange.markets))
         self.heartbeat.start()
         if self.price_feed is not None:
             self.price_feed.start()
         self.oracle.start()
+        self._price_pump = PricePump(
+            self.oracle, list(self.exchange.markets), self.submit, self.clock
+        )
+        self._price_pump.start()
+        if self.config.demo_mode:
+            self.demo = DemoAccount(self.exchange, self.submit, self.clock)
+            await self.demo.open()
+            if self.config.market_makers:
+                self._makers = SimulatedMarketMakers(self.exchange, self.submit, self.clock)
+                await self._makers.start()
         self._maintenance = asyncio.create_task(self._prune_candles(), name="candle-retention")
 
     async def stop(self) -> None:
@@ -98,9 +132,15 @@ class Venue:
             self._maintenance.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._maintenance
+        if self._makers is not None:
+            await self._makers.stop()
+        if self._price_pump is not None:
+            await self._price_pump.stop()
         await self.oracle.stop()
         if self.price_feed is not None:
             await self.price_feed.stop()
+        if self.sequencer is not None:
+            await self.sequencer.stop()
         await self.heartbeat.stop()
         await self.bus.stop()
         await self.database.dispose()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal as PyDecimal
 
 from engine.errors import DomainError
-from engine.ledger import ASSETS, AccountBalance, AccountPurpose, Asset, format_units, to_units
+from engine.ledger import ASSETS, Asset, format_units, to_units
 from engine.ledger.assets import USDT
-from engine.sim.demo_account import DEMO_DISPLAY_NAME, DEMO_OWNER_ID
+from engine.sim.demo_account import DEMO_DISPLAY_NAME, DEMO_OWNER_ID, DemoBalance
 from resolvers.context import Info
 from resolvers.errors import user_error
 from schema import scalars as schema_scalars
@@ -21,15 +20,12 @@ from schema.ledger import (
     DemoTransferSuccess,
 )
 
-# Money set aside from spending shows as "locked" to the account holder.
-_LOCKED_PURPOSES = frozenset({AccountPurpose.LOCKED, AccountPurpose.POSITION_COLLATERAL})
 
-
-async def demo_account(info: Info) -> DemoAccount | None:
+def demo_account(info: Info) -> DemoAccount | None:
     demo = info.context.venue.demo
     if demo is None:
         return None
-    return _demo_account(await demo.balances())
+    return _demo_account(demo.balances())
 
 
 async def demo_deposit(info: Info, input: DemoTransferInput) -> DemoTransferResult:
@@ -51,29 +47,21 @@ async def _demo_transfer(
     try:
         units = to_units(input.amount, USDT)
         move = demo.deposit if deposit else demo.withdraw
-        entry = await move(units, input.idempotency_key)
+        transfer = await move(units, input.idempotency_key)
     except DomainError as error:
         return user_error(error)
     return DemoTransferSuccess(
-        entry_id=str(entry.entry_id),
-        replayed=entry.replayed,
-        account=_demo_account(await demo.balances()),
+        entry_id=str(transfer.sequence),
+        replayed=transfer.replayed,
+        account=_demo_account(demo.balances()),
     )
 
 
-def _demo_account(balances: list[AccountBalance]) -> DemoAccount:
-    available: dict[str, int] = defaultdict(int)
-    locked: dict[str, int] = defaultdict(int)
-    for balance in balances:
-        if balance.account.purpose == AccountPurpose.AVAILABLE:
-            available[balance.account.asset] += balance.balance
-        elif balance.account.purpose in _LOCKED_PURPOSES:
-            locked[balance.account.asset] += balance.balance
-    assets = sorted(available.keys() | locked.keys())
+def _demo_account(balances: list[DemoBalance]) -> DemoAccount:
     return DemoAccount(
         id=DEMO_OWNER_ID,
         display_name=DEMO_DISPLAY_NAME,
-        balances=[_balance(asset, available[asset], locked[asset]) for asset in assets],
+        balances=[_balance(b.asset, b.available, b.locked) for b in balances],
     )
 
 

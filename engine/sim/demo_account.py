@@ -1,104 +1,91 @@
-"""The demo account: a ledger-backed USDT balance a visitor can try the venue with."""
+"""The demo account: a funded trader a visitor can try the venue with, before accounts exist.
+
+Its money moves through the trading engine like anyone's (journaled deposit and
+withdrawal commands), so its balance is the one its orders and positions use.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from engine.clock import Clock
 from engine.errors import DomainError
-from engine.ledger import (
-    USDT,
-    AccountBalance,
-    AccountKey,
-    AccountPurpose,
-    EntryRequest,
-    InvalidAmount,
-    InvalidEntry,
-    JournalEntry,
-    Ledger,
-    Leg,
-    OwnerKind,
-)
+from engine.ledger import USDT, AccountPurpose, InvalidAmount, InvalidEntry
+from engine.trading.commands import Command, Deposit, Withdraw
+from engine.trading.exchange import CommandRefused, Exchange, Outcome
 
 DEMO_OWNER_ID = "demo"
 DEMO_DISPLAY_NAME = "Demo trader"
 # Ten thousand USDT to start with, and at most that much per faucet request.
 DEMO_OPENING_BALANCE = 10_000 * USDT.unit
 DEMO_MAX_DEPOSIT = 10_000 * USDT.unit
-MAX_CLIENT_KEY_LENGTH = 64
-
-DEMO_AVAILABLE = AccountKey(OwnerKind.USER, DEMO_OWNER_ID, AccountPurpose.AVAILABLE, USDT.symbol)
-DEMO_LOCKED = AccountKey(OwnerKind.USER, DEMO_OWNER_ID, AccountPurpose.LOCKED, USDT.symbol)
-OUTSIDE_WORLD = AccountKey(OwnerKind.VENUE, "world", AccountPurpose.EXTERNAL, USDT.symbol)
+MAX_CLIENT_KEY_LENGTH = 48
 
 
 class DepositLimitExceeded(DomainError):
     code = "DEPOSIT_LIMIT_EXCEEDED"
 
 
+@dataclass(frozen=True, slots=True)
+class DemoBalance:
+    asset: str
+    available: int
+    locked: int  # held for open orders and as position collateral
+
+
+@dataclass(frozen=True, slots=True)
+class DemoTransfer:
+    sequence: int
+    replayed: bool
+
+
 class DemoAccount:
-    def __init__(self, ledger: Ledger) -> None:
-        self._ledger = ledger
+    def __init__(
+        self, exchange: Exchange, submit: Callable[[Command], Awaitable[Outcome]], clock: Clock
+    ) -> None:
+        self._exchange = exchange
+        self._submit = submit
+        self._clock = clock
+        self.account = DEMO_OWNER_ID
 
     async def open(self) -> None:
-        """Open the accounts and credit the opening balance, once ever."""
-        await self._ledger.open_accounts([DEMO_AVAILABLE, DEMO_LOCKED, OUTSIDE_WORLD])
-        await self._ledger.post(
-            _transfer(
-                "demo:opening-balance",
-                "demo_opening",
-                OUTSIDE_WORLD,
-                DEMO_AVAILABLE,
-                DEMO_OPENING_BALANCE,
-            )
-        )
+        """Credit the opening balance, once ever (the reference makes a restart a replay)."""
+        await self._move(Deposit, DEMO_OPENING_BALANCE, "demo:opening-balance")
 
-    async def balances(self) -> list[AccountBalance]:
-        return await self._ledger.balances_of(OwnerKind.USER, DEMO_OWNER_ID)
+    def balances(self) -> list[DemoBalance]:
+        available = locked = 0
+        for key, balance in self._exchange.ledger.balances().items():
+            owner = key.owner_id
+            if key.purpose is AccountPurpose.AVAILABLE and owner == self.account:
+                available += balance
+            elif owner.startswith(f"{self.account}/"):
+                locked += balance
+        return [DemoBalance(USDT.symbol, available, locked)]
 
-    async def deposit(self, units: int, idempotency_key: str) -> JournalEntry:
-        _require_positive(units)
-        _require_client_key(idempotency_key)
+    async def deposit(self, units: int, idempotency_key: str) -> DemoTransfer:
         if units > DEMO_MAX_DEPOSIT:
             raise DepositLimitExceeded(
                 f"a demo deposit is at most {DEMO_MAX_DEPOSIT // USDT.unit} {USDT.symbol}"
             )
-        return await self._ledger.post(
-            _transfer(
-                f"demo:deposit:{idempotency_key}",
-                "demo_deposit",
-                OUTSIDE_WORLD,
-                DEMO_AVAILABLE,
-                units,
-            )
-        )
+        return await self._move(Deposit, units, f"demo:deposit:{_client_key(idempotency_key)}")
 
-    async def withdraw(self, units: int, idempotency_key: str) -> JournalEntry:
-        _require_positive(units)
-        _require_client_key(idempotency_key)
-        return await self._ledger.post(
-            _transfer(
-                f"demo:withdraw:{idempotency_key}",
-                "demo_withdraw",
-                DEMO_AVAILABLE,
-                OUTSIDE_WORLD,
-                units,
-            )
-        )
+    async def withdraw(self, units: int, idempotency_key: str) -> DemoTransfer:
+        return await self._move(Withdraw, units, f"demo:withdraw:{_client_key(idempotency_key)}")
+
+    async def _move(
+        self, kind: type[Deposit] | type[Withdraw], units: int, reference: str
+    ) -> DemoTransfer:
+        if units <= 0:
+            raise InvalidAmount("the amount must be greater than zero")
+        outcome = await self._submit(kind(self.account, units, reference, self._clock.now()))
+        if not outcome.accepted:
+            raise CommandRefused(outcome.code or "REFUSED", outcome.message or "refused")
+        sequence = outcome.replay_of if outcome.replay_of is not None else outcome.sequence
+        return DemoTransfer(sequence, outcome.replay_of is not None)
 
 
-def _require_client_key(key: str) -> None:
+def _client_key(key: str) -> str:
     if not key or len(key) > MAX_CLIENT_KEY_LENGTH:
         raise InvalidEntry(f"idempotency key must be 1 to {MAX_CLIENT_KEY_LENGTH} characters")
-
-
-def _require_positive(units: int) -> None:
-    if units <= 0:
-        raise InvalidAmount("the amount must be greater than zero")
-
-
-def _transfer(
-    key: str, kind: str, source: AccountKey, destination: AccountKey, units: int
-) -> EntryRequest:
-    return EntryRequest(
-        idempotency_key=key,
-        kind=kind,
-        legs=(Leg(source, -units), Leg(destination, units)),
-    )
+    return key

@@ -107,6 +107,7 @@ class Outcome:
     message: str | None = None
     order_id: str | None = None
     events: list[EngineEvent] = field(default_factory=list)
+    replay_of: int | None = None  # the sequence that first applied this reference
 
 
 @dataclass
@@ -145,7 +146,8 @@ class Exchange:
         self.ledger.open_accounts(accounts.settlement(symbol) for symbol in self.markets)
         self.sequence = 0
         self._orders: dict[str, _OrderMeta] = {}
-        self._references: dict[str, int] = {}  # deposit/withdrawal reference -> sequence
+        # deposit/withdrawal reference -> (what it asked, the sequence that applied it)
+        self._references: dict[str, tuple[tuple[str, str, int], int]] = {}
         self._entry_counter = 0
 
     # --- the one entry point ----------------------------------------------------------
@@ -191,7 +193,7 @@ class Exchange:
     # --- money in and out -------------------------------------------------------------
 
     def _deposit(self, command: Deposit, outcome: Outcome) -> None:
-        if self._seen_reference(command.reference):
+        if self._replayed(command.reference, ("deposit", command.account, command.amount), outcome):
             return
         _require_positive(command.amount)
         self.ledger.open_accounts([accounts.available(command.account)])
@@ -202,10 +204,16 @@ class Exchange:
                 (accounts.available(command.account), command.amount),
             ],
         )
+        self._references[command.reference] = (
+            ("deposit", command.account, command.amount),
+            self.sequence,
+        )
         self._balance_event(command.account, command.at, outcome)
 
     def _withdraw(self, command: Withdraw, outcome: Outcome) -> None:
-        if self._seen_reference(command.reference):
+        if self._replayed(
+            command.reference, ("withdraw", command.account, command.amount), outcome
+        ):
             return
         _require_positive(command.amount)
         self._post(
@@ -215,15 +223,27 @@ class Exchange:
                 (accounts.WORLD, command.amount),
             ],
         )
+        self._references[command.reference] = (
+            ("withdraw", command.account, command.amount),
+            self.sequence,
+        )
         self._balance_event(command.account, command.at, outcome)
 
-    def _seen_reference(self, reference: str) -> bool:
+    def _replayed(self, reference: str, request: tuple[str, str, int], outcome: Outcome) -> bool:
+        """True when this reference was applied before with the same request; a reference
+        reused for another request is refused. Only applied requests are remembered, so a
+        refused withdrawal can be retried with the same reference."""
         if not reference or len(reference) > MAX_REFERENCE_LENGTH:
             raise CommandRefused("INVALID_REFERENCE", "a reference is 1 to 64 characters")
-        if reference in self._references:
-            return True
-        self._references[reference] = self.sequence
-        return False
+        previous = self._references.get(reference)
+        if previous is None:
+            return False
+        if previous[0] != request:
+            raise CommandRefused(
+                "IDEMPOTENCY_KEY_REUSED", f"reference {reference!r} was used for another request"
+            )
+        outcome.replay_of = previous[1]
+        return True
 
     # --- orders -----------------------------------------------------------------------
 

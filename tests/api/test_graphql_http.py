@@ -198,14 +198,15 @@ async def test_an_internal_fault_is_masked_and_traceable(
 ) -> None:
     # Break the database for real: the resolver's SQL fails inside the server.
     async with app.state.venue.database.transaction() as connection:
-        await connection.execute(text("DROP TABLE ledger_posting"))
-        await connection.execute(text("DROP TABLE ledger_account"))
-    response = await client.post("/graphql", json={"query": BALANCES})
+        await connection.execute(text("DROP TABLE price_candle"))
+    query = """{ candles(symbol: "BTC-USDT-PERP", interval: ONE_MINUTE,
+        from: "2026-01-01T00:00:00Z", to: "2026-01-02T00:00:00Z") { close } }"""
+    response = await client.post("/graphql", json={"query": query})
 
     assert response.status_code == 200
     body = response.json()
     assert body["errors"][0]["message"] == "Internal error."
-    assert "ledger_account" not in response.text
+    assert "price_candle" not in response.text
     assert body["extensions"]["requestId"] == response.headers["x-request-id"]
 
 
