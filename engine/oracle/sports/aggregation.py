@@ -1,7 +1,6 @@
-"""Provider snapshots -> one LiveEvent: freshness, quorum, and the weighted average of odds.
+"""Provider snapshots -> one LiveEvent: freshness, quorum (3), and the weighted average of odds.
 
-Seed 000, Provider Priority & Aggregation: a market needs a quorum of 3 fresh providers;
-its probability is the weighted average of theirs, weights renormalised over those present.
+Seed 000, Provider Priority & Aggregation; weights are renormalised over the providers present.
 """
 
 from __future__ import annotations

@@ -1,8 +1,4 @@
-"""Signed outcome attestations: the canonical message, ed25519 checks, and the finality rule.
-
-An event market's outcome is final once a quorum of distinct providers signed the same
-outcome; any disagreement raises an `OutcomeDispute` for the admin queue.
-"""
+"""Signed outcome attestations: the canonical message, ed25519 checks, finality and disputes."""
 
 from __future__ import annotations
 
@@ -198,9 +194,12 @@ class AttestationBook:
         previous = market.votes.get(attestation.provider)
         if previous is not None:
             return self._repeat(attestation, previous, market, now)
+        # A dispute is raised when a vote brings an outcome nobody attested before; more
+        # votes for outcomes already on the table only change the tally.
+        seen = {vote.outcome for vote in market.votes.values()}
         market.votes[attestation.provider] = attestation
         dispute = None
-        if len({vote.outcome for vote in market.votes.values()}) > 1:
+        if seen and attestation.outcome not in seen:
             dispute = self._raise(attestation, market, DisputeReason.PROVIDERS_DISAGREE, now)
         final = self._finalise_if_quorum(attestation, market, now)
         return AttestationDecision(AttestationVerdict.ACCEPTED, final, dispute)

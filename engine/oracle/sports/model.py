@@ -1,7 +1,6 @@
-"""The live sports model every provider adapter normalises into.
+"""The live sports model every adapter normalises into: events, markets, exact probabilities.
 
-Events, markets and outcomes with exact probabilities (`Fraction` per provider, integer
-parts per million once aggregated), the universal id, and the typed feed errors.
+Also the universal id (seed 000, Universal ID System) and the typed feed errors.
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """One provider's polling loop: a rate-limited GET every 2 s, 429 backoff, a circuit breaker.
 
-Nothing a provider does (errors, garbage, silence) escapes this loop: each poll ends in a
-`PollResult`, counted in the provider's stats.
+Nothing a provider does escapes it: each poll ends in a counted `PollResult`.
 """
 
 from __future__ import annotations

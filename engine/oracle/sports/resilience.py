@@ -1,7 +1,6 @@
-"""Staying polite and alive against a provider: token bucket, 429 backoff, circuit breaker.
+"""Rate limiting and failover per provider: token bucket, 429 backoff, circuit breaker.
 
-Seed 000, Rate Limiting & Failover. Every decision reads the injected clock and every wait
-goes through the injected sleep, so tests run the whole policy on a ManualClock.
+Seed 000, Rate Limiting & Failover; all time from the injected clock and sleep.
 """
 
 from __future__ import annotations

@@ -1,9 +1,4 @@
-"""The sports oracle service: polls providers, serves aggregated live events, settles outcomes.
-
-It publishes `live_event.<id>` whenever an event's aggregated view changes (freshness
-included), `outcome.final` once per final event market and `outcome.dispute` for the
-admin queue.
-"""
+"""The sports oracle service: polls providers, serves aggregated live events, settles outcomes."""
 
 from __future__ import annotations
 
@@ -20,7 +15,12 @@ import structlog
 
 from engine.clock import Clock
 from engine.oracle.sports.adapters import ParsedFeed
-from engine.oracle.sports.aggregation import FRESHNESS_LIMIT, PROVIDER_QUORUM, aggregate_event
+from engine.oracle.sports.aggregation import (
+    FRESHNESS_LIMIT,
+    PROVIDER_QUORUM,
+    aggregate_event,
+    is_fresh,
+)
 from engine.oracle.sports.attestation import (
     ATTESTATION_QUORUM,
     AttestationBook,
@@ -76,7 +76,31 @@ class SportsOracleConfig:
     outcome_retention: timedelta = OUTCOME_RETENTION
 
 
+@dataclass(frozen=True, slots=True)
+class _CachedView:
+    snapshots: tuple[ProviderEventSnapshot, ...]
+    fresh: frozenset[ProviderName]
+    event: LiveEvent
+
+    def matches(
+        self, snapshots: tuple[ProviderEventSnapshot, ...], fresh: frozenset[ProviderName]
+    ) -> bool:
+        # Identity, not equality: a snapshot object is never mutated, only replaced.
+        return (
+            fresh == self.fresh
+            and len(snapshots) == len(self.snapshots)
+            and all(new is old for new, old in zip(snapshots, self.snapshots, strict=True))
+        )
+
+
 class SportsOracle:
+    """Live events from every provider under a quorum, and outcomes once attested final.
+
+    `live_event.<id>` goes out at most once a refresh (1 s), when an event's aggregated view
+    changed, freshness included; `outcome.final` and `outcome.dispute` go out as soon as
+    the attestation that causes them arrives.
+    """
+
     def __init__(
         self,
         providers: Sequence[ProviderClient],
@@ -105,6 +129,7 @@ class SportsOracle:
             self._config.attestation_quorum,
         )
         self._snapshots: dict[str, dict[ProviderName, ProviderEventSnapshot]] = {}
+        self._views: dict[str, _CachedView] = {}
         self._published: dict[str, LiveEvent] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self.rejections: Counter[tuple[ProviderName, str]] = Counter()
@@ -149,7 +174,7 @@ class SportsOracle:
         """Events in start order, aggregated now; stale ones are flagged, never dropped."""
         wanted = None if sport is None else parse_sport(sport)
         now = self._clock.now()
-        events = [self._aggregate(snapshots, now) for snapshots in self._snapshots.values()]
+        events = [self._view(event_id, now) for event_id in self._snapshots]
         return sorted(
             (
                 event
@@ -161,8 +186,9 @@ class SportsOracle:
         )
 
     def event(self, event_id: str) -> LiveEvent | None:
-        snapshots = self._snapshots.get(event_id)
-        return None if snapshots is None else self._aggregate(snapshots, self._clock.now())
+        if event_id not in self._snapshots:
+            return None
+        return self._view(event_id, self._clock.now())
 
     def final_outcome(self, event_id: str, market: str) -> FinalOutcome | None:
         return self._attestations.final_outcome(event_id, market)
@@ -184,20 +210,16 @@ class SportsOracle:
         return {provider: await poller.poll_once() for provider, poller in self._pollers.items()}
 
     async def ingest(self, feed: ParsedFeed) -> None:
-        """Apply a parsed feed: snapshots, then attestations; publish what changed."""
+        """Apply a parsed feed: snapshots (published by the next refresh), then attestations."""
         for rejection in feed.rejections:
             self._count(feed.provider, rejection.code)
-        changed: set[str] = set()
         for snapshot in feed.snapshots:
             try:
                 self._accept(snapshot)
             except SportsFeedError as error:
                 self._count(snapshot.provider, error.code)
-                continue
-            changed.add(snapshot.event_id)
         for attestation in feed.attestations:
             await self._attest(attestation)
-        await self._publish_changes(sorted(changed))
 
     async def refresh(self) -> None:
         """Re-evaluate every event against the clock, publish changes, forget old ones."""
@@ -251,21 +273,24 @@ class SportsOracle:
 
     # -- output ----------------------------------------------------------------------------
 
-    def _aggregate(
-        self, snapshots: Mapping[ProviderName, ProviderEventSnapshot], now: datetime
-    ) -> LiveEvent:
+    def _view(self, event_id: str, now: datetime) -> LiveEvent:
+        """The aggregate, recomputed only when a snapshot or a freshness flag changed."""
         config = self._config
-        return aggregate_event(
-            list(snapshots.values()), now, config.weights, config.quorum, config.freshness
-        )
+        snapshots = tuple(self._snapshots[event_id].values())
+        fresh = frozenset(s.provider for s in snapshots if is_fresh(s, now, config.freshness))
+        cached = self._views.get(event_id)
+        if cached is not None and cached.matches(snapshots, fresh):
+            return cached.event
+        live = aggregate_event(snapshots, now, config.weights, config.quorum, config.freshness)
+        self._views[event_id] = _CachedView(snapshots, fresh, live)
+        return live
 
     async def _publish_changes(self, event_ids: Sequence[str]) -> None:
         now = self._clock.now()
         for event_id in event_ids:
-            snapshots = self._snapshots.get(event_id)
-            if snapshots is None:
+            if event_id not in self._snapshots:
                 continue
-            live = self._aggregate(snapshots, now)
+            live = self._view(event_id, now)
             if self._published.get(event_id) == live:
                 continue
             self._published[event_id] = live
@@ -281,6 +306,7 @@ class SportsOracle:
         for event_id, snapshots in list(self._snapshots.items()):
             if max(s.updated_at for s in snapshots.values()) < cutoff:
                 del self._snapshots[event_id]
+                self._views.pop(event_id, None)
                 self._published.pop(event_id, None)
 
     def _count(self, provider: ProviderName, code: str) -> None:

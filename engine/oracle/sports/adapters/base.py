@@ -1,7 +1,6 @@
 """What every provider adapter shares: the parsed feed, strict field readers, validation.
 
-A bad event, market or attestation is dropped with a typed rejection and the rest of the
-feed still counts; only a document that is not a feed at all fails the whole poll.
+A bad event, market or attestation is rejected alone; only a non-feed fails the whole poll.
 """
 
 from __future__ import annotations

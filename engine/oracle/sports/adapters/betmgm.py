@@ -1,8 +1,4 @@
-"""BetMGM live feed: decimal odds as JSON numbers, "1 X 2" option names, "H:A" score strings.
-
-Shaped after BetMGM's public cds-api JSON: `fixtures` with localised `{"value": ...}` names,
-a `scoreboard` whose timer counts up within the current period, and `optionMarkets`.
-"""
+"""BetMGM live feed (shaped after its cds-api JSON): decimal odds, "1 X 2" options, "1:0" scores."""
 
 from __future__ import annotations
 

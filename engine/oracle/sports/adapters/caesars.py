@@ -1,8 +1,4 @@
-"""Caesars live feed: events grouped by competition, American odds as integers, game countdowns.
-
-Shaped after Caesars Sportsbook's public JSON: lower-case sport keys, `selections` with
-`price.a` (American), and a clock that shows the time left in the game.
-"""
+"""Caesars live feed (shaped after its public JSON): American `price.a`, a game countdown clock."""
 
 from __future__ import annotations
 

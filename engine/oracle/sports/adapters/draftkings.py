@@ -1,9 +1,4 @@
-"""DraftKings live feed: American odds as strings ("+150"), display clocks ("57:12").
-
-Shaped after DraftKings' public sportsbook JSON: events with `participants` carrying a
-`venueRole`, an `eventStatus` scoreboard, and `offers` whose outcomes are labelled with
-team names.
-"""
+"""DraftKings live feed (shaped after its sportsbook JSON): American odds "+150", clocks "57:12"."""
 
 from __future__ import annotations
 

@@ -1,9 +1,4 @@
-"""FanDuel live feed: events and markets as id-keyed `attachments`, American odds as numbers.
-
-Shaped after FanDuel's public sbapi JSON (Betfair heritage): `eventTypeId` numbers for
-sports, "Home v Away" event names, epoch-millisecond times, and runners whose win odds
-sit under `winRunnerOdds.americanDisplayOdds`.
-"""
+"""FanDuel live feed (shaped after its sbapi JSON): id-keyed attachments, American odds numbers."""
 
 from __future__ import annotations
 

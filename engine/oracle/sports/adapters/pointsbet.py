@@ -1,8 +1,4 @@
-"""PointsBet live feed: decimal odds as JSON numbers, lines written into the market name.
-
-Shaped after PointsBet's public JSON: `fixedOddsMarkets` with an `eventClass` such as
-"Total Goals Over/Under 2.5", per-side `scores`, and a per-period countdown clock.
-"""
+"""PointsBet live feed (shaped after its public JSON): decimal odds, lines inside market names."""
 
 from __future__ import annotations
 
