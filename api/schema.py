@@ -23,12 +23,21 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from api.metrics import GRAPHQL_LATENCY, GRAPHQL_OPERATIONS
-from resolvers import ledger, system
+from resolvers import ledger, system, trading
 from resolvers import markets as market_data
 from schema.ledger import DemoAccount, DemoTransferResult
 from schema.markets import Candle, Market, ReferenceBook, Ticker
 from schema.scalars import SCALAR_MAP
 from schema.system import Heartbeat, ServerInfo
+from schema.trading import (
+    AmendOrderResult,
+    CancelOrderResult,
+    Order,
+    PlaceOrderResult,
+    Position,
+    PositionResult,
+    Trade,
+)
 
 # Limits on what one document may ask for; generous for real clients, fatal to abuse.
 MAX_QUERY_DEPTH = 10
@@ -60,6 +69,15 @@ class Query:
         resolver=market_data.candles,
         description="OHLCV candles starting in [from, to), oldest first, at most 1,500.",
     )
+    my_orders: list[Order] = strawberry.field(
+        resolver=trading.my_orders, description="Your open orders (the demo account's, for now)."
+    )
+    my_positions: list[Position] = strawberry.field(
+        resolver=trading.my_positions, description="Your open positions with live PnL."
+    )
+    trades: list[Trade] = strawberry.field(
+        resolver=trading.trades, description="The public tape of a market, newest first."
+    )
 
 
 @strawberry.type
@@ -70,12 +88,37 @@ class Mutation:
     demo_withdraw: DemoTransferResult = strawberry.mutation(
         resolver=ledger.demo_withdraw, description="Take USDT out of the demo account."
     )
+    place_order: PlaceOrderResult = strawberry.mutation(
+        resolver=trading.place_order, description="Place a hidden order in the dark pool."
+    )
+    cancel_order: CancelOrderResult = strawberry.mutation(resolver=trading.cancel_order)
+    cancel_all_orders: CancelOrderResult = strawberry.mutation(resolver=trading.cancel_all_orders)
+    amend_order: AmendOrderResult = strawberry.mutation(
+        resolver=trading.amend_order, description="Reduce an order's size; it keeps its place."
+    )
+    close_position: PositionResult = strawberry.mutation(
+        resolver=trading.close_position, description="Close the whole position at market."
+    )
+    adjust_margin: PositionResult = strawberry.mutation(
+        resolver=trading.adjust_margin,
+        description="Add (positive) or remove (negative) isolated margin, in USDT.",
+    )
 
 
 @strawberry.type
 class Subscription:
     heartbeat: AsyncGenerator[Heartbeat, None] = strawberry.subscription(
         resolver=system.heartbeat, description="One tick a second while the server is alive."
+    )
+    trades: AsyncGenerator[Trade, None] = strawberry.subscription(
+        resolver=trading.trade_stream, description="Every trade of a market as it happens."
+    )
+    order_updates: AsyncGenerator[Order, None] = strawberry.subscription(
+        resolver=trading.order_updates, description="Changes to your orders."
+    )
+    position_updates: AsyncGenerator[Position | None, None] = strawberry.subscription(
+        resolver=trading.position_updates,
+        description="Your position after each change (null once closed).",
     )
     ticker: AsyncGenerator[Ticker, None] = strawberry.subscription(
         resolver=market_data.ticker,

@@ -12,6 +12,7 @@ for open orders) and collateral (the isolated margin of the position).
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -77,6 +78,7 @@ from engine.trading.events import (
     TradePrinted,
 )
 
+TAPE_LENGTH = 500
 # Withdrawals and deposits are rare; remembering every reference keeps them idempotent.
 MAX_REFERENCE_LENGTH = 64
 
@@ -123,6 +125,7 @@ class _OrderMeta:
     limit_price: int | None
     reserved: int  # micro-USDT still held in the order-margin account for this order
     remaining_lots: int
+    placed_at: datetime
     filled_lots: int = 0
 
 
@@ -141,6 +144,10 @@ class Exchange:
         self.books = {market.symbol: OrderBook(market.symbol) for market in markets}
         self.prices = {market.symbol: _MarketPrices() for market in markets}
         self.positions: dict[tuple[str, str], Position] = {}
+        # The public tape: the latest trades of each market, newest last.
+        self.tape: dict[str, deque[TradePrinted]] = {
+            market.symbol: deque(maxlen=TAPE_LENGTH) for market in markets
+        }
         self.ledger = MemoryLedger()
         self.ledger.open_accounts([accounts.WORLD, accounts.FEES, accounts.INSURANCE_FUND])
         self.ledger.open_accounts(accounts.settlement(symbol) for symbol in self.markets)
@@ -296,6 +303,7 @@ class Exchange:
             limit_price=command.limit_price,
             reserved=requirement.total,
             remaining_lots=lots,
+            placed_at=command.at,
         )
         events = self.books[command.symbol].place(
             BookPlace(
@@ -511,9 +519,11 @@ class Exchange:
         self._settle_side(
             trade, trade.maker_order_id, price, size, fees.maker_fee, "MAKER", outcome
         )
-        outcome.events.append(
-            TradePrinted(trade.trade_id, trade.symbol, price, size, trade.aggressor_side, trade.at)
+        printed = TradePrinted(
+            trade.trade_id, trade.symbol, price, size, trade.aggressor_side, trade.at
         )
+        self.tape[trade.symbol].append(printed)
+        outcome.events.append(printed)
 
     def _settle_side(
         self,
@@ -704,8 +714,16 @@ class Exchange:
 
     # --- queries for the API (the engine's own view; never the book's depth) -----------
 
-    def open_orders(self, account: str) -> list[tuple[str, _OrderMeta]]:
-        return [(oid, meta) for oid, meta in self._orders.items() if meta.account == account]
+    def open_orders(self, account: str) -> list[OrderUpdated]:
+        """The account's open orders, as the order updates it would be sent."""
+        views = []
+        for order_id, meta in self._orders.items():
+            if meta.account == account and meta.remaining_lots > 0:
+                status = "PARTIALLY_FILLED" if meta.filled_lots else "OPEN"
+                probe = Outcome(self.sequence)
+                self._order_event(order_id, meta, status, None, meta.placed_at, probe)
+                views.append(probe.events[0])
+        return [view for view in views if isinstance(view, OrderUpdated)]
 
     def positions_of(self, account: str) -> list[Position]:
         return [p for (owner, _), p in self.positions.items() if owner == account]

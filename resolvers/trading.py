@@ -1,0 +1,404 @@
+"""Orders, positions and the tape. Until accounts land, the trader is the demo account."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import datetime
+from decimal import Decimal as PyDecimal
+from typing import Any
+
+from engine.errors import DomainError
+from engine.ledger.assets import USDT, format_units
+from engine.matching import OrderType as EngineOrderType
+from engine.matching import Side
+from engine.matching import TimeInForce as EngineTimeInForce
+from engine.oracle.model import PRICE_DECIMALS, SIZE_DECIMALS, format_price
+from engine.perps import liquidation_price, margin_ratio, unrealised_pnl
+from engine.trading import commands
+from engine.trading.events import OrderFill, OrderUpdated, TradePrinted
+from engine.trading.exchange import Outcome
+from engine.trading.sequencer import SequencerStopped
+from resolvers.context import Info
+from resolvers.errors import InvalidArgument
+from schema import scalars
+from schema.errors import InvalidRequestError, NotAvailableError, UserError
+from schema.trading import (
+    TRADING_ERRORS,
+    AmendOrderResult,
+    CancelOrderResult,
+    Fill,
+    Order,
+    OrderCancelled,
+    OrderPlaced,
+    OrderSide,
+    PlaceOrderInput,
+    PlaceOrderResult,
+    Position,
+    PositionResult,
+    PositionSide,
+    PositionUpdated,
+    Trade,
+)
+
+MAX_TAPE = 500
+
+
+# --- mutations ------------------------------------------------------------------------
+
+
+async def place_order(info: Info, input: PlaceOrderInput) -> PlaceOrderResult:
+    account = _trader(info)
+    if isinstance(account, UserError):
+        return account  # type: ignore[return-value]
+    try:
+        command = commands.SubmitOrder(
+            account=account,
+            symbol=input.symbol,
+            side=Side(input.side.value),
+            order_type=EngineOrderType(input.type.value),
+            size=_units(input.size, SIZE_DECIMALS, "INVALID_SIZE", "size"),
+            leverage=input.leverage,
+            at=info.context.venue.clock.now(),
+            limit_price=_optional_units(input.price, PRICE_DECIMALS, "INVALID_TICK", "price"),
+            time_in_force=(
+                None
+                if input.time_in_force is None
+                else EngineTimeInForce(input.time_in_force.value)
+            ),
+            reduce_only=input.reduce_only,
+            client_order_id=input.client_order_id,
+            min_quantity=_optional_units(
+                input.min_quantity, SIZE_DECIMALS, "INVALID_SIZE", "minimum quantity"
+            )
+            or 0,
+            all_or_none=input.all_or_none,
+            nbbo_protection=input.nbbo_protection,
+            expires_at=input.expires_at,
+        )
+    except _Refusal as refusal:
+        return refusal.error  # type: ignore[return-value]
+    outcome = await _submit(info, command)
+    if isinstance(outcome, UserError):
+        return outcome  # type: ignore[return-value]
+    return _placed(info, outcome)  # type: ignore[return-value]
+
+
+async def cancel_order(info: Info, symbol: str, order_id: str) -> CancelOrderResult:
+    return await _cancellation(
+        info, lambda account, at: commands.CancelOrder(account, symbol, order_id, at)
+    )
+
+
+async def cancel_all_orders(info: Info, symbol: str) -> CancelOrderResult:
+    return await _cancellation(
+        info, lambda account, at: commands.CancelAllOrders(account, symbol, at)
+    )
+
+
+async def amend_order(
+    info: Info, symbol: str, order_id: str, size: scalars.Decimal
+) -> AmendOrderResult:
+    account = _trader(info)
+    if isinstance(account, UserError):
+        return account  # type: ignore[return-value]
+    try:
+        units = _units(size, SIZE_DECIMALS, "INVALID_SIZE", "size")
+    except _Refusal as refusal:
+        return refusal.error  # type: ignore[return-value]
+    outcome = await _submit(
+        info, commands.AmendOrder(account, symbol, order_id, units, info.context.venue.clock.now())
+    )
+    if isinstance(outcome, UserError):
+        return outcome  # type: ignore[return-value]
+    outcome.order_id = order_id
+    return _placed(info, outcome)  # type: ignore[return-value]
+
+
+async def close_position(info: Info, symbol: str) -> PositionResult:
+    return await _position_change(
+        info, lambda account, at: commands.ClosePosition(account, symbol, at), symbol
+    )
+
+
+async def adjust_margin(info: Info, symbol: str, amount: scalars.Decimal) -> PositionResult:
+    try:
+        units = _signed_usdt(amount)
+    except _Refusal as refusal:
+        return refusal.error  # type: ignore[return-value]
+    return await _position_change(
+        info, lambda account, at: commands.AdjustMargin(account, symbol, units, at), symbol
+    )
+
+
+# --- queries --------------------------------------------------------------------------
+
+
+def my_orders(info: Info) -> list[Order]:
+    venue = info.context.venue
+    if venue.demo is None:
+        return []
+    return [_order(update) for update in venue.exchange.open_orders(venue.demo.account)]
+
+
+def my_positions(info: Info) -> list[Position]:
+    venue = info.context.venue
+    if venue.demo is None:
+        return []
+    return [_position(info, p) for p in venue.exchange.positions_of(venue.demo.account)]
+
+
+def trades(info: Info, symbol: str, limit: int = 100) -> list[Trade]:
+    if not 1 <= limit <= MAX_TAPE:
+        raise InvalidArgument(f"limit must be between 1 and {MAX_TAPE}")
+    tape = info.context.venue.exchange.tape.get(symbol)
+    if tape is None:
+        raise InvalidArgument(f"unknown market {symbol[:40]!r}; symbols look like BTC-USDT-PERP")
+    return [_trade(printed) for printed in list(tape)[-limit:]][::-1]
+
+
+# --- subscriptions --------------------------------------------------------------------
+
+
+async def trade_stream(info: Info, symbol: str) -> AsyncGenerator[Trade, None]:
+    if symbol not in info.context.venue.exchange.tape:
+        raise InvalidArgument(f"unknown market {symbol[:40]!r}; symbols look like BTC-USDT-PERP")
+    async with info.context.venue.bus.subscribe(f"trades.{symbol}") as events:
+        async for event in events:
+            yield Trade(
+                id=event["trade_id"],
+                symbol=event["symbol"],
+                price=_price(event["price"]),
+                size=_size(event["size"]),
+                aggressor_side=OrderSide(event["aggressor_side"]),
+                time=datetime.fromisoformat(event["at"]),
+            )
+
+
+async def order_updates(info: Info) -> AsyncGenerator[Order, None]:
+    demo = info.context.venue.demo
+    if demo is None:
+        return
+    async with info.context.venue.bus.subscribe(f"orders.{demo.account}") as events:
+        async for event in events:
+            if event.get("type") == "OrderUpdated":
+                yield _order_from_message(event)
+
+
+async def position_updates(info: Info) -> AsyncGenerator[Position | None, None]:
+    venue = info.context.venue
+    if venue.demo is None:
+        return
+    async with venue.bus.subscribe(f"positions.{venue.demo.account}") as events:
+        async for event in events:
+            position = venue.exchange.positions.get((venue.demo.account, event["symbol"]))
+            yield None if position is None else _position(info, position)
+
+
+# --- helpers --------------------------------------------------------------------------
+
+
+class _Refusal(Exception):
+    def __init__(self, error: UserError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def _trader(info: Info) -> str | UserError:
+    demo = info.context.venue.demo
+    if demo is None:
+        return NotAvailableError(
+            code="NOT_AVAILABLE", message="trading needs an account; accounts are not open yet"
+        )
+    return demo.account
+
+
+async def _submit(info: Info, command: commands.Command) -> Outcome | UserError:
+    try:
+        outcome = await info.context.venue.submit(command)
+    except SequencerStopped:
+        return _error("ENGINE_UNAVAILABLE", "the trading engine is restarting; try again")
+    except DomainError as error:
+        return _error(error.code, error.message)
+    if not outcome.accepted:
+        return _error(outcome.code or "REFUSED", outcome.message or "refused")
+    return outcome
+
+
+async def _cancellation(info: Info, build: Any) -> CancelOrderResult:
+    account = _trader(info)
+    if isinstance(account, UserError):
+        return account  # type: ignore[return-value]
+    outcome = await _submit(info, build(account, info.context.venue.clock.now()))
+    if isinstance(outcome, UserError):
+        return outcome  # type: ignore[return-value]
+    cancelled = [_order(e) for e in outcome.events if isinstance(e, OrderUpdated)]
+    return OrderCancelled(cancelled=cancelled)
+
+
+async def _position_change(info: Info, build: Any, symbol: str) -> PositionResult:
+    account = _trader(info)
+    if isinstance(account, UserError):
+        return account  # type: ignore[return-value]
+    outcome = await _submit(info, build(account, info.context.venue.clock.now()))
+    if isinstance(outcome, UserError):
+        return outcome  # type: ignore[return-value]
+    position = info.context.venue.exchange.positions.get((account, symbol))
+    return PositionUpdated(
+        position=None if position is None else _position(info, position),
+        fills=[
+            _fill(e) for e in outcome.events if isinstance(e, OrderFill) and e.account == account
+        ],
+    )
+
+
+def _placed(info: Info, outcome: Outcome) -> OrderPlaced | UserError:
+    account = _trader(info)
+    updates = [
+        e for e in outcome.events if isinstance(e, OrderUpdated) and e.order_id == outcome.order_id
+    ]
+    if not updates:
+        order = next(
+            (
+                o
+                for o in info.context.venue.exchange.open_orders(str(account))
+                if o.order_id == outcome.order_id
+            ),
+            None,
+        )
+        if order is None:
+            return _error("ORDER_NOT_FOUND", "the order was not found")
+        updates = [order]
+    fills = [
+        _fill(e)
+        for e in outcome.events
+        if isinstance(e, OrderFill) and e.order_id == outcome.order_id
+    ]
+    return OrderPlaced(order=_order(updates[-1]), fills=fills)
+
+
+def _error(code: str, message: str) -> UserError:
+    error_type = TRADING_ERRORS.get(code, InvalidRequestError)
+    return error_type(code=code, message=message)
+
+
+def _units(value: scalars.Decimal, decimals: int, code: str, what: str) -> int:
+    scaled = PyDecimal(value).scaleb(decimals)
+    if scaled <= 0 or scaled != scaled.to_integral_value():
+        raise _Refusal(_error(code, f"{what} {value} must be positive and on the market's grid"))
+    return int(scaled)
+
+
+def _optional_units(
+    value: scalars.Decimal | None, decimals: int, code: str, what: str
+) -> int | None:
+    return None if value is None else _units(value, decimals, code, what)
+
+
+def _signed_usdt(value: scalars.Decimal) -> int:
+    scaled = PyDecimal(value).scaleb(USDT.decimals)
+    if scaled == 0 or scaled != scaled.to_integral_value():
+        raise _Refusal(
+            _error("INVALID_AMOUNT", "the amount must be non-zero with at most 6 decimals")
+        )
+    return int(scaled)
+
+
+def _price(units: int) -> scalars.Decimal:
+    return scalars.Decimal(PyDecimal(format_price(units)))
+
+
+def _size(units: int) -> scalars.Decimal:
+    return scalars.Decimal(PyDecimal(units).scaleb(-SIZE_DECIMALS))
+
+
+def _usdt(units: int) -> scalars.Decimal:
+    return scalars.Decimal(PyDecimal(format_units(units, USDT)))
+
+
+def _order(update: OrderUpdated) -> Order:
+    return Order(
+        id=update.order_id,
+        client_order_id=update.client_order_id,
+        symbol=update.symbol,
+        side=OrderSide(update.side.value),
+        type=update.order_type,
+        status=update.status,
+        size=_size(update.size),
+        filled=_size(update.filled),
+        remaining=_size(update.remaining),
+        price=None if update.limit_price is None else _price(update.limit_price),
+        reason=update.reason,
+        updated_at=update.at,
+    )
+
+
+def _order_from_message(event: dict[str, Any]) -> Order:
+    return Order(
+        id=event["order_id"],
+        client_order_id=event["client_order_id"],
+        symbol=event["symbol"],
+        side=OrderSide(event["side"]),
+        type=event["order_type"],
+        status=event["status"],
+        size=_size(event["size"]),
+        filled=_size(event["filled"]),
+        remaining=_size(event["remaining"]),
+        price=None if event["limit_price"] is None else _price(event["limit_price"]),
+        reason=event["reason"],
+        updated_at=datetime.fromisoformat(event["at"]),
+    )
+
+
+def _fill(event: OrderFill) -> Fill:
+    return Fill(
+        trade_id=event.trade_id,
+        order_id=event.order_id,
+        symbol=event.symbol,
+        side=OrderSide(event.side.value),
+        price=_price(event.price),
+        size=_size(event.size),
+        fee=_usdt(event.fee),
+        liquidity=event.liquidity,
+        realized_pnl=_usdt(event.realised_pnl),
+        time=event.at,
+    )
+
+
+def _trade(printed: TradePrinted) -> Trade:
+    return Trade(
+        id=printed.trade_id,
+        symbol=printed.symbol,
+        price=_price(printed.price),
+        size=_size(printed.size),
+        aggressor_side=OrderSide(printed.aggressor_side.value),
+        time=printed.at,
+    )
+
+
+def _position(info: Info, position: Any) -> Position:
+    exchange = info.context.venue.exchange
+    mark = exchange.prices[position.symbol].mark
+    market = exchange.markets[position.symbol]
+    liquidation = liquidation_price(position, market.tick_size)
+    ratio = None if mark is None else margin_ratio(position, mark)
+    return Position(
+        symbol=position.symbol,
+        side=PositionSide(position.side.value),
+        size=_size(position.size),
+        entry_price=_price(position.entry_price),
+        mark_price=None if mark is None else _price(mark),
+        margin=_usdt(position.collateral),
+        leverage=position.leverage,
+        unrealized_pnl=None if mark is None else _usdt(unrealised_pnl(position, mark)),
+        realized_pnl=_usdt(position.realised_pnl),
+        margin_ratio=(
+            None
+            if ratio is None
+            else scalars.Decimal(
+                (PyDecimal(ratio.numerator) / PyDecimal(ratio.denominator) * 100).quantize(
+                    PyDecimal("0.01")
+                )
+            )
+        ),
+        liquidation_price=None if liquidation is None else _price(liquidation),
+    )

@@ -1,0 +1,282 @@
+"""Perpetual futures trading: orders, fills, positions, the public tape, and their errors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+from schema.errors import InvalidRequestError, NotAvailableError, UserError
+from schema.scalars import Decimal
+
+
+@strawberry.enum
+class OrderSide(Enum):
+    BUY = "BUY"
+    SELL = "SELL"
+
+
+@strawberry.enum
+class OrderType(Enum):
+    MARKET = "MARKET"
+    LIMIT = "LIMIT"
+    PEG_MID = "PEG_MID"
+    PEG_BID = "PEG_BID"
+    PEG_ASK = "PEG_ASK"
+
+
+@strawberry.enum
+class TimeInForce(Enum):
+    IOC = "IOC"
+    FOK = "FOK"
+    GTC = "GTC"
+    GTD = "GTD"
+
+
+@strawberry.enum
+class PositionSide(Enum):
+    LONG = "LONG"
+    SHORT = "SHORT"
+
+
+@strawberry.input
+class PlaceOrderInput:
+    symbol: str
+    side: OrderSide
+    type: OrderType
+    size: Decimal = strawberry.field(description="In the base asset, on the market's step.")
+    leverage: int = strawberry.field(description="1 to 1000; tiers of seed 004 apply.")
+    price: Decimal | None = strawberry.field(
+        default=None, description="Limit price (LIMIT), or a cap for a peg."
+    )
+    time_in_force: TimeInForce | None = None
+    reduce_only: bool = False
+    client_order_id: str | None = strawberry.field(
+        default=None, description="Your id; the same id twice returns the first order."
+    )
+    min_quantity: Decimal | None = None
+    all_or_none: bool = False
+    nbbo_protection: bool = False
+    expires_at: datetime | None = strawberry.field(default=None, description="For GTD.")
+
+
+@strawberry.type
+class Order:
+    id: str
+    client_order_id: str | None
+    symbol: str
+    side: OrderSide
+    type: str
+    status: str
+    size: Decimal
+    filled: Decimal
+    remaining: Decimal
+    price: Decimal | None
+    reason: str | None
+    updated_at: datetime
+
+
+@strawberry.type
+class Fill:
+    trade_id: str
+    order_id: str
+    symbol: str
+    side: OrderSide
+    price: Decimal
+    size: Decimal
+    fee: Decimal = strawberry.field(description="USDT; negative is a rebate.")
+    liquidity: str
+    realized_pnl: Decimal
+    time: datetime
+
+
+@strawberry.type
+class Position:
+    symbol: str
+    side: PositionSide
+    size: Decimal
+    entry_price: Decimal
+    mark_price: Decimal | None
+    margin: Decimal = strawberry.field(description="Isolated collateral, USDT.")
+    leverage: int
+    unrealized_pnl: Decimal | None
+    realized_pnl: Decimal
+    margin_ratio: Decimal | None = strawberry.field(
+        description="(margin + unrealized PnL) / notional at the mark, in percent."
+    )
+    liquidation_price: Decimal | None = strawberry.field(
+        description="The mark at which this position is liquidated, exactly."
+    )
+
+
+@strawberry.type(description="A trade on the public tape: no accounts, no orders.")
+class Trade:
+    id: str
+    symbol: str
+    price: Decimal
+    size: Decimal
+    aggressor_side: OrderSide
+    time: datetime
+
+
+@strawberry.type
+class OrderPlaced:
+    order: Order
+    fills: list[Fill]
+
+
+@strawberry.type
+class OrderCancelled:
+    cancelled: list[Order]
+
+
+@strawberry.type
+class PositionUpdated:
+    position: Position | None
+    fills: list[Fill]
+
+
+@strawberry.type
+class InsufficientMarginError(UserError):
+    pass
+
+
+@strawberry.type
+class PositionSizeExceededError(UserError):
+    pass
+
+
+@strawberry.type
+class LeverageNotAllowedError(UserError):
+    pass
+
+
+@strawberry.type
+class ReduceOnlyError(UserError):
+    pass
+
+
+@strawberry.type
+class InvalidTickError(UserError):
+    pass
+
+
+@strawberry.type
+class InvalidSizeError(UserError):
+    pass
+
+
+@strawberry.type
+class MarketClosedError(UserError):
+    pass
+
+
+@strawberry.type
+class OracleUnhealthyError(UserError):
+    pass
+
+
+@strawberry.type
+class OrderNotFoundError(UserError):
+    pass
+
+
+@strawberry.type
+class NoPositionError(UserError):
+    pass
+
+
+@strawberry.type
+class EngineUnavailableError(UserError):
+    pass
+
+
+TRADING_ERRORS: dict[str, type[UserError]] = {
+    "INSUFFICIENT_MARGIN": InsufficientMarginError,
+    "INSUFFICIENT_FUNDS": InsufficientMarginError,
+    "POSITION_SIZE_EXCEEDED": PositionSizeExceededError,
+    "LEVERAGE_NOT_ALLOWED": LeverageNotAllowedError,
+    "REDUCE_ONLY": ReduceOnlyError,
+    "INVALID_TICK": InvalidTickError,
+    "INVALID_PRICE": InvalidTickError,
+    "INVALID_SIZE": InvalidSizeError,
+    "MARKET_CLOSED": MarketClosedError,
+    "MARKET_INACTIVE": MarketClosedError,
+    "UNKNOWN_MARKET": MarketClosedError,
+    "ORACLE_UNHEALTHY": OracleUnhealthyError,
+    "NO_REFERENCE_PRICE": OracleUnhealthyError,
+    "ORDER_NOT_FOUND": OrderNotFoundError,
+    "NO_POSITION": NoPositionError,
+    "ENGINE_UNAVAILABLE": EngineUnavailableError,
+}
+
+PlaceOrderResult = Annotated[
+    OrderPlaced
+    | InsufficientMarginError
+    | PositionSizeExceededError
+    | LeverageNotAllowedError
+    | ReduceOnlyError
+    | InvalidTickError
+    | InvalidSizeError
+    | MarketClosedError
+    | OracleUnhealthyError
+    | OrderNotFoundError
+    | NoPositionError
+    | EngineUnavailableError
+    | InvalidRequestError
+    | NotAvailableError,
+    strawberry.union("PlaceOrderResult"),
+]
+CancelOrderResult = Annotated[
+    OrderCancelled
+    | InsufficientMarginError
+    | PositionSizeExceededError
+    | LeverageNotAllowedError
+    | ReduceOnlyError
+    | InvalidTickError
+    | InvalidSizeError
+    | MarketClosedError
+    | OracleUnhealthyError
+    | OrderNotFoundError
+    | NoPositionError
+    | EngineUnavailableError
+    | InvalidRequestError
+    | NotAvailableError,
+    strawberry.union("CancelOrderResult"),
+]
+AmendOrderResult = Annotated[
+    OrderPlaced
+    | InsufficientMarginError
+    | PositionSizeExceededError
+    | LeverageNotAllowedError
+    | ReduceOnlyError
+    | InvalidTickError
+    | InvalidSizeError
+    | MarketClosedError
+    | OracleUnhealthyError
+    | OrderNotFoundError
+    | NoPositionError
+    | EngineUnavailableError
+    | InvalidRequestError
+    | NotAvailableError,
+    strawberry.union("AmendOrderResult"),
+]
+PositionResult = Annotated[
+    PositionUpdated
+    | InsufficientMarginError
+    | PositionSizeExceededError
+    | LeverageNotAllowedError
+    | ReduceOnlyError
+    | InvalidTickError
+    | InvalidSizeError
+    | MarketClosedError
+    | OracleUnhealthyError
+    | OrderNotFoundError
+    | NoPositionError
+    | EngineUnavailableError
+    | InvalidRequestError
+    | NotAvailableError,
+    strawberry.union("PositionResult"),
+]
