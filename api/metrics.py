@@ -77,6 +77,38 @@ class VenueCollector(Collector):
         )
         anomalies.add_metric([], oracle.anomaly_count)
         yield anomalies
+        yield from self._sports()
+
+    def _sports(self) -> Iterator[Metric]:
+        sports = self._venue.sports
+        if sports is None:
+            return
+        closed = GaugeMetricFamily(
+            "godark_sports_provider_circuit_closed",
+            "1 while the provider's circuit breaker lets requests through",
+            labels=["provider"],
+        )
+        requests = CounterMetricFamily(
+            "godark_sports_provider_requests",
+            "Polls of a provider by result",
+            labels=["provider", "result"],
+        )
+        rejected = CounterMetricFamily(
+            "godark_sports_rejected_payloads",
+            "Provider data refused by the sports oracle",
+            labels=["provider", "reason"],
+        )
+        for health in sports.provider_health():
+            provider = health.provider.value
+            closed.add_metric([provider], 1.0 if health.circuit.value == "CLOSED" else 0.0)
+            requests.add_metric([provider, "success"], health.successes)
+            requests.add_metric([provider, "failure"], health.failures)
+            requests.add_metric([provider, "rate_limited"], health.rate_limited_responses)
+            for reason, count in health.rejections:
+                rejected.add_metric([provider, reason], count)
+        yield closed
+        yield requests
+        yield rejected
 
 
 def venue_registry(venue: Venue) -> CollectorRegistry:

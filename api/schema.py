@@ -23,11 +23,12 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from api.metrics import GRAPHQL_LATENCY, GRAPHQL_OPERATIONS
-from resolvers import ledger, system, trading
+from resolvers import ledger, sports, system, trading
 from resolvers import markets as market_data
 from schema.ledger import DemoAccount, DemoTransferResult
 from schema.markets import Candle, Market, ReferenceBook, Ticker
 from schema.scalars import SCALAR_MAP
+from schema.sports import LiveEvent
 from schema.system import Heartbeat, ServerInfo
 from schema.trading import (
     AmendOrderResult,
@@ -68,6 +69,10 @@ class Query:
     candles: list[Candle] = strawberry.field(
         resolver=market_data.candles,
         description="OHLCV candles starting in [from, to), oldest first, at most 1,500.",
+    )
+    live_events: list[LiveEvent] = strawberry.field(
+        resolver=sports.live_events,
+        description="Games in play and about to start, with odds from the provider quorum.",
     )
     my_orders: list[Order] = strawberry.field(
         resolver=trading.my_orders, description="Your open orders (the demo account's, for now)."
@@ -119,6 +124,9 @@ class Subscription:
     position_updates: AsyncGenerator[Position | None, None] = strawberry.subscription(
         resolver=trading.position_updates,
         description="Your position after each change (null once closed).",
+    )
+    live_event: AsyncGenerator[LiveEvent, None] = strawberry.subscription(
+        resolver=sports.live_event, description="One game, at once and then as it changes."
     )
     ticker: AsyncGenerator[Ticker, None] = strawberry.subscription(
         resolver=market_data.ticker,

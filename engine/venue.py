@@ -15,8 +15,10 @@ from engine.heartbeat import HeartbeatTicker
 from engine.ledger import Ledger
 from engine.oracle.feeds import LiveVenueFeed, adapters_for
 from engine.oracle.prices import PriceOracle
+from engine.oracle.sports import SportsOracle
 from engine.sim.demo_account import DemoAccount
 from engine.sim.market_makers import SimulatedMarketMakers
+from engine.sim.sports_providers import build_demo_sports_oracle
 from engine.sim.venues import SimulatedPriceFeed, SimulatedVenues
 from engine.store.candles import CandleRepository
 from engine.store.database import Database
@@ -57,6 +59,7 @@ class Venue:
     exchange: Exchange = field(default_factory=lambda: Exchange([]))
     sequencer: Sequencer | None = None
     demo: DemoAccount | None = None
+    sports: SportsOracle | None = None
     _price_pump: PricePump | None = field(default=None, repr=False)
     _makers: SimulatedMarketMakers | None = field(default=None, repr=False)
     _maintenance: asyncio.Task[None] | None = field(default=None, repr=False)
@@ -81,8 +84,14 @@ class Venue:
             )
         elif config.demo_mode:
             price_feed = SimulatedPriceFeed(simulated, clock, oracle.ingest)
+        sports = (
+            build_demo_sports_oracle(clock, bus.publish, config.simulation_seed)
+            if config.demo_mode
+            else None
+        )
         return cls(
             config=config,
+            sports=sports,
             clock=clock,
             database=database,
             bus=bus,
@@ -115,6 +124,8 @@ class Venue:
         if self.price_feed is not None:
             self.price_feed.start()
         self.oracle.start()
+        if self.sports is not None:
+            await self.sports.start()
         self._price_pump = PricePump(
             self.oracle, list(self.exchange.markets), self.submit, self.clock
         )
@@ -137,6 +148,8 @@ class Venue:
         if self._price_pump is not None:
             await self._price_pump.stop()
         await self.oracle.stop()
+        if self.sports is not None:
+            await self.sports.dispose()
         if self.price_feed is not None:
             await self.price_feed.stop()
         if self.sequencer is not None:
