@@ -1,0 +1,77 @@
+"""The dark-pool order book: hidden orders per symbol, matched by price-time priority.
+
+Plain, deterministic, in memory: ticks and lots in, events out. See docs/matching.md.
+"""
+
+from engine.matching.book import CLOSED_CLIENT_ORDER_ID_MEMORY, OrderBook
+from engine.matching.events import (
+    AmendRejected,
+    BookEvent,
+    CancelReason,
+    CancelRejected,
+    DuplicateClientOrderId,
+    OrderAccepted,
+    OrderAmended,
+    OrderCancelled,
+    OrderExpired,
+    OrderFilled,
+    OrderPartiallyFilled,
+    OrderRejected,
+    OrderRested,
+    RejectCode,
+    TradeExecuted,
+)
+from engine.matching.model import (
+    AmendOrder,
+    BookCommand,
+    CancelAllOrders,
+    CancelOrder,
+    ExpireOrders,
+    Liquidity,
+    Order,
+    OrderStatus,
+    OrderType,
+    OrderView,
+    PlaceOrder,
+    ReferencePrices,
+    Side,
+    TimeInForce,
+    UpdateReference,
+)
+from engine.matching.snapshot import BookSnapshot
+
+__all__ = [
+    "CLOSED_CLIENT_ORDER_ID_MEMORY",
+    "AmendOrder",
+    "AmendRejected",
+    "BookCommand",
+    "BookEvent",
+    "BookSnapshot",
+    "CancelAllOrders",
+    "CancelOrder",
+    "CancelReason",
+    "CancelRejected",
+    "DuplicateClientOrderId",
+    "ExpireOrders",
+    "Liquidity",
+    "Order",
+    "OrderAccepted",
+    "OrderAmended",
+    "OrderBook",
+    "OrderCancelled",
+    "OrderExpired",
+    "OrderFilled",
+    "OrderPartiallyFilled",
+    "OrderRejected",
+    "OrderRested",
+    "OrderStatus",
+    "OrderType",
+    "OrderView",
+    "PlaceOrder",
+    "ReferencePrices",
+    "RejectCode",
+    "Side",
+    "TimeInForce",
+    "TradeExecuted",
+    "UpdateReference",
+]
