@@ -33,6 +33,10 @@ from schema.system import Heartbeat, ServerInfo
 from schema.trading import (
     AmendOrderResult,
     CancelOrderResult,
+    FundingPayment,
+    FundingStatus,
+    InsuranceFund,
+    Liquidation,
     Order,
     PlaceOrderResult,
     Position,
@@ -73,6 +77,16 @@ class Query:
     live_events: list[LiveEvent] = strawberry.field(
         resolver=sports.live_events,
         description="Games in play and about to start, with odds from the provider quorum.",
+    )
+    insurance_fund: InsuranceFund = strawberry.field(
+        resolver=trading.insurance_fund, description="The insurance fund's health, public."
+    )
+    funding: FundingStatus = strawberry.field(
+        resolver=trading.funding_status,
+        description="A market's current funding estimate, next payment and open interest.",
+    )
+    funding_history: list[FundingPayment] = strawberry.field(
+        resolver=trading.funding_history, description="Hourly funding payments, newest first."
     )
     my_orders: list[Order] = strawberry.field(
         resolver=trading.my_orders, description="Your open orders (the demo account's, for now)."
@@ -117,6 +131,12 @@ class Subscription:
     )
     trades: AsyncGenerator[Trade, None] = strawberry.subscription(
         resolver=trading.trade_stream, description="Every trade of a market as it happens."
+    )
+    funding: AsyncGenerator[FundingPayment, None] = strawberry.subscription(
+        resolver=trading.funding_stream, description="A market's hourly funding payments."
+    )
+    liquidations: AsyncGenerator[Liquidation, None] = strawberry.subscription(
+        resolver=trading.liquidation_stream, description="Liquidations in a market, public."
     )
     order_updates: AsyncGenerator[Order, None] = strawberry.subscription(
         resolver=trading.order_updates, description="Changes to your orders."

@@ -28,6 +28,7 @@ from engine.trading.exchange import Exchange, Outcome
 from engine.trading.price_pump import PricePump
 from engine.trading.publication import publish_outcome
 from engine.trading.sequencer import Sequencer, SequencerStopped
+from engine.trading.timers import EngineTimers
 
 CANDLE_PRUNE_INTERVAL = timedelta(minutes=10)
 
@@ -61,6 +62,7 @@ class Venue:
     demo: DemoAccount | None = None
     sports: SportsOracle | None = None
     _price_pump: PricePump | None = field(default=None, repr=False)
+    _timers: EngineTimers | None = field(default=None, repr=False)
     _makers: SimulatedMarketMakers | None = field(default=None, repr=False)
     _maintenance: asyncio.Task[None] | None = field(default=None, repr=False)
 
@@ -130,6 +132,8 @@ class Venue:
             self.oracle, list(self.exchange.markets), self.submit, self.clock
         )
         self._price_pump.start()
+        self._timers = EngineTimers(self.submit, self.clock)
+        self._timers.start()
         if self.config.demo_mode:
             self.demo = DemoAccount(self.exchange, self.submit, self.clock)
             await self.demo.open()
@@ -145,6 +149,8 @@ class Venue:
                 await self._maintenance
         if self._makers is not None:
             await self._makers.stop()
+        if self._timers is not None:
+            await self._timers.stop()
         if self._price_pump is not None:
             await self._price_pump.stop()
         await self.oracle.stop()

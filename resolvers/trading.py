@@ -27,6 +27,10 @@ from schema.trading import (
     AmendOrderResult,
     CancelOrderResult,
     Fill,
+    FundingPayment,
+    FundingStatus,
+    InsuranceFund,
+    Liquidation,
     Order,
     OrderCancelled,
     OrderPlaced,
@@ -402,3 +406,81 @@ def _position(info: Info, position: Any) -> Position:
         ),
         liquidation_price=None if liquidation is None else _price(liquidation),
     )
+
+
+# --- funding and the insurance fund ---------------------------------------------------
+
+RATE_SCALE = 10**12  # the engine's funding rates are in 1e-12 per hour
+
+
+def insurance_fund(info: Info) -> InsuranceFund:
+    health = info.context.venue.exchange.insurance_fund()
+    return InsuranceFund(
+        balance=_usdt(health.balance),
+        open_interest=_usdt(health.open_interest),
+        target_balance=_usdt(health.target_balance),
+        coverage_percent=None if health.coverage_bps is None else _bps_percent(health.coverage_bps),
+        utilisation_percent=_bps_percent(health.utilisation_bps),
+        healthy=health.is_healthy,
+    )
+
+
+def funding_status(info: Info, symbol: str) -> FundingStatus:
+    exchange = info.context.venue.exchange
+    if symbol not in exchange.markets:
+        raise InvalidArgument(f"unknown market {symbol[:40]!r}; symbols look like BTC-USDT-PERP")
+    accumulator = exchange.funding.get(symbol)
+    return FundingStatus(
+        symbol=symbol,
+        estimated_rate_percent=_rate_percent(0 if accumulator is None else accumulator.estimate()),
+        next_funding_time=None if accumulator is None else accumulator.funding_time,
+        open_interest=_usdt(exchange.market_open_interest(symbol)),
+    )
+
+
+def funding_history(info: Info, symbol: str, limit: int = 24) -> list[FundingPayment]:
+    history = info.context.venue.exchange.funding_history.get(symbol)
+    if history is None:
+        raise InvalidArgument(f"unknown market {symbol[:40]!r}; symbols look like BTC-USDT-PERP")
+    if not 1 <= limit <= 720:
+        raise InvalidArgument("limit must be between 1 and 720")
+    return [
+        FundingPayment(
+            symbol=paid.symbol,
+            rate_percent=_rate_percent(paid.rate),
+            total_paid=_usdt(paid.total_paid),
+            time=paid.at,
+        )
+        for paid in list(history)[-limit:][::-1]
+    ]
+
+
+async def funding_stream(info: Info, symbol: str) -> AsyncGenerator[FundingPayment, None]:
+    async with info.context.venue.bus.subscribe(f"funding.{symbol}") as events:
+        async for event in events:
+            yield FundingPayment(
+                symbol=event["symbol"],
+                rate_percent=_rate_percent(event["rate"]),
+                total_paid=_usdt(event["total_paid"]),
+                time=datetime.fromisoformat(event["at"]),
+            )
+
+
+async def liquidation_stream(info: Info, symbol: str) -> AsyncGenerator[Liquidation, None]:
+    async with info.context.venue.bus.subscribe(f"liquidations.{symbol}") as events:
+        async for event in events:
+            yield Liquidation(
+                symbol=event["symbol"],
+                side=PositionSide(event["side"]),
+                size=_size(event["size"]),
+                mark_price=_price(event["mark"]),
+                time=datetime.fromisoformat(event["at"]),
+            )
+
+
+def _rate_percent(rate: int) -> scalars.Decimal:
+    return scalars.Decimal(PyDecimal(rate) * 100 / RATE_SCALE)
+
+
+def _bps_percent(bps: int) -> scalars.Decimal:
+    return scalars.Decimal(PyDecimal(bps).scaleb(-2))

@@ -280,3 +280,42 @@ PositionResult = Annotated[
     | NotAvailableError,
     strawberry.union("PositionResult"),
 ]
+
+
+@strawberry.type
+class InsuranceFund:
+    balance: Decimal
+    open_interest: Decimal = strawberry.field(description="All markets, USDT at the mark.")
+    target_balance: Decimal = strawberry.field(description="1 % of open interest.")
+    coverage_percent: Decimal | None
+    utilisation_percent: Decimal = strawberry.field(
+        description="Bad debt covered over contributions ever received."
+    )
+    healthy: bool
+
+
+@strawberry.type
+class FundingPayment:
+    symbol: str
+    rate_percent: Decimal = strawberry.field(description="Per hour; positive: longs pay shorts.")
+    total_paid: Decimal
+    time: datetime
+
+
+@strawberry.type
+class FundingStatus:
+    symbol: str
+    estimated_rate_percent: Decimal = strawberry.field(
+        description="The rate the current hour would pay if it closed now."
+    )
+    next_funding_time: datetime | None
+    open_interest: Decimal
+
+
+@strawberry.type
+class Liquidation:
+    symbol: str
+    side: PositionSide
+    size: Decimal
+    mark_price: Decimal
+    time: datetime

@@ -109,6 +109,13 @@ class ExpireOrders:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class SweepLiquidations:
+    """Check every position against its market's mark and liquidate what must be."""
+
+    at: datetime
+
+
 Command = (
     Deposit
     | Withdraw
@@ -120,6 +127,7 @@ Command = (
     | AdjustMargin
     | UpdatePrices
     | ExpireOrders
+    | SweepLiquidations
 )
 
 COMMAND_TYPES: dict[str, type[Any]] = {
@@ -135,6 +143,7 @@ COMMAND_TYPES: dict[str, type[Any]] = {
         AdjustMargin,
         UpdatePrices,
         ExpireOrders,
+        SweepLiquidations,
     )
 }
 

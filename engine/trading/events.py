@@ -74,4 +74,44 @@ class BalanceChanged:
     at: datetime
 
 
-EngineEvent = TradePrinted | OrderUpdated | OrderFill | PositionChanged | BalanceChanged
+@dataclass(frozen=True, slots=True)
+class FundingPaid:
+    """Public: the hourly funding of a market. Positive rates: longs paid shorts."""
+
+    symbol: str
+    rate: int  # 1e-12 per hour
+    total_paid: int  # micro-USDT moved from payers to receivers
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PositionLiquidated:
+    """Public: a liquidation (no account): what was closed and where."""
+
+    symbol: str
+    side: str  # the side of the position that was liquidated
+    size: int
+    mark: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MarginCall:
+    """Private: the position is below 150 % of its maintenance margin."""
+
+    account: str
+    symbol: str
+    margin_ratio_bps: int
+    at: datetime
+
+
+EngineEvent = (
+    TradePrinted
+    | OrderUpdated
+    | OrderFill
+    | PositionChanged
+    | BalanceChanged
+    | FundingPaid
+    | PositionLiquidated
+    | MarginCall
+)

@@ -47,15 +47,29 @@ from engine.matching import PlaceOrder as BookPlace
 from engine.perps import (
     Fill,
     FillOutcome,
+    FundingAccumulator,
+    FundingPosition,
+    InsuranceFundHealth,
+    Liquidate,
+    LiquidationMonitor,
+    LiquidationQueue,
     MarketConfig,
     OrderRequest,
     OrderSide,
     Position,
+    QueuedLiquidation,
     apply_fill,
+    assess,
     check_order,
+    fee_amount,
+    funding_payments,
+    insurance_fund_health,
+    margin_ratio,
+    open_interest,
     trade_fees,
 )
-from engine.perps.position import add_margin, remove_margin
+from engine.perps.liquidation import INSURANCE_FUND_FEE_BPS, LIQUIDATION_FEE_BPS
+from engine.perps.position import add_margin, apply_funding, remove_margin
 from engine.trading import accounts
 from engine.trading.commands import (
     AdjustMargin,
@@ -66,19 +80,24 @@ from engine.trading.commands import (
     Command,
     Deposit,
     SubmitOrder,
+    SweepLiquidations,
     UpdatePrices,
     Withdraw,
 )
 from engine.trading.events import (
     BalanceChanged,
     EngineEvent,
+    FundingPaid,
+    MarginCall,
     OrderFill,
     OrderUpdated,
     PositionChanged,
+    PositionLiquidated,
     TradePrinted,
 )
 
 TAPE_LENGTH = 500
+FUNDING_HISTORY_LENGTH = 24 * 30  # a month of hourly payments
 # Withdrawals and deposits are rare; remembering every reference keeps them idempotent.
 MAX_REFERENCE_LENGTH = 64
 
@@ -152,6 +171,15 @@ class Exchange:
         self.ledger.open_accounts([accounts.WORLD, accounts.FEES, accounts.INSURANCE_FUND])
         self.ledger.open_accounts(accounts.settlement(symbol) for symbol in self.markets)
         self.sequence = 0
+        self.monitor = LiquidationMonitor()
+        self.liquidation_queue = LiquidationQueue()
+        self.funding: dict[str, FundingAccumulator] = {}
+        # For the insurance fund's public health: what it ever received and ever paid out.
+        self.insurance_contributions = 0
+        self.bad_debt_covered = 0
+        self.funding_history: dict[str, deque[FundingPaid]] = {
+            market.symbol: deque(maxlen=FUNDING_HISTORY_LENGTH) for market in markets
+        }
         self._orders: dict[str, _OrderMeta] = {}
         # deposit/withdrawal reference -> (what it asked, the sequence that applied it)
         self._references: dict[str, tuple[tuple[str, str, int], int]] = {}
@@ -193,6 +221,8 @@ class Exchange:
             self._deposit(command, outcome)
         elif isinstance(command, Withdraw):
             self._withdraw(command, outcome)
+        elif isinstance(command, SweepLiquidations):
+            self._sweep_liquidations(command, outcome)
         else:
             for book in self.books.values():
                 self._book_events(book.expire(command.at), outcome)
@@ -390,13 +420,13 @@ class Exchange:
         available = accounts.available(command.account)
         collateral = accounts.collateral(command.account, command.symbol)
         if command.amount > 0:
-            self.positions[key] = add_margin(position, command.amount)
+            self._set_position(*key, add_margin(position, command.amount))
             self._post("add_margin", [(available, -command.amount), (collateral, command.amount)])
         else:
             mark = self.prices[command.symbol].mark
             if mark is None:
                 raise CommandRefused("NO_REFERENCE_PRICE", "no mark price to check margin at")
-            self.positions[key] = remove_margin(position, -command.amount, mark)
+            self._set_position(*key, remove_margin(position, -command.amount, mark))
             self._post(
                 "remove_margin", [(collateral, command.amount), (available, -command.amount)]
             )
@@ -416,6 +446,8 @@ class Exchange:
             bid = ask = None  # no execution on a price the venues do not agree on
         events = self.books[command.symbol].reprice(ReferencePrices(bid, ask), command.at)
         self._book_events(events, outcome)
+        if command.healthy and command.mark is not None and command.index is not None:
+            self._accrue_funding(command.symbol, command.mark, command.index, command.at, outcome)
 
     # --- book events ------------------------------------------------------------------
 
@@ -558,10 +590,7 @@ class Exchange:
             position = _with_collateral(
                 position, position.collateral - (result.margin_posted - funded_margin)
             )
-        if position is None:
-            self.positions.pop((account, symbol), None)
-        else:
-            self.positions[(account, symbol)] = position
+        self._set_position(account, symbol, position)
         self._post("fill", legs)
         self._cover_bad_debt(symbol, result.bad_debt)
         outcome.events.append(
@@ -630,12 +659,169 @@ class Exchange:
             return
         covered = min(bad_debt, self.ledger.balance(accounts.INSURANCE_FUND))
         if covered > 0:
+            self.bad_debt_covered += covered
             self._post(
                 "bad_debt",
                 [(accounts.INSURANCE_FUND, -covered), (accounts.settlement(symbol), covered)],
             )
 
+    # --- funding ----------------------------------------------------------------------
+
+    def _accrue_funding(
+        self, symbol: str, mark: int, index: int, at: datetime, outcome: Outcome
+    ) -> None:
+        accumulator = self.funding.get(symbol)
+        if accumulator is None:
+            accumulator = self.funding[symbol] = FundingAccumulator.starting(symbol, at)
+        if at >= accumulator.funding_time:
+            self._pay_funding(symbol, accumulator, mark, outcome)
+            accumulator = self.funding[symbol] = FundingAccumulator.starting(symbol, at)
+        accumulator.record(mark, index, at)
+
+    def _pay_funding(
+        self, symbol: str, accumulator: FundingAccumulator, mark: int, outcome: Outcome
+    ) -> None:
+        hourly = accumulator.close(accumulator.funding_time)
+        holders = [(key, p) for key, p in self.positions.items() if key[1] == symbol]
+        settlement = funding_payments(
+            [FundingPosition(p.account, p.side, p.size) for _, p in holders], mark, hourly.rate
+        )
+        legs: list[tuple[AccountKey, int]] = []
+        for ((account, _), position), payment in zip(holders, settlement.payments, strict=True):
+            if payment:
+                legs.append((accounts.collateral(account, symbol), payment))
+                self._set_position(account, symbol, apply_funding(position, payment))
+        if settlement.residue:
+            legs.append((accounts.INSURANCE_FUND, settlement.residue))
+            self.insurance_contributions += settlement.residue
+        # Collateral cannot go below zero in the ledger: a payer short of collateral pays
+        # what it has, and the rest is covered like bad debt.
+        self._post_funding(symbol, legs)
+        paid = FundingPaid(symbol, hourly.rate, settlement.total_paid, hourly.funding_time)
+        self.funding_history[symbol].append(paid)
+        outcome.events.append(paid)
+        for (account, _), _position in holders:
+            self._position_event(account, symbol, hourly.funding_time, outcome)
+
+    def _post_funding(self, symbol: str, legs: list[tuple[AccountKey, int]]) -> None:
+        shortfall = 0
+        adjusted: list[tuple[AccountKey, int]] = []
+        for key, amount in legs:
+            if amount < 0 and key != accounts.INSURANCE_FUND:
+                payable = min(-amount, self.ledger.balance(key))
+                shortfall += -amount - payable
+                amount = -payable
+            adjusted.append((key, amount))
+        if shortfall:
+            adjusted.append(
+                (
+                    accounts.INSURANCE_FUND,
+                    -min(shortfall, self.ledger.balance(accounts.INSURANCE_FUND)),
+                )
+            )
+            adjusted.append(
+                (
+                    accounts.settlement(symbol),
+                    -(shortfall - min(shortfall, self.ledger.balance(accounts.INSURANCE_FUND))),
+                )
+            )
+        self._post("funding", adjusted)
+
+    # --- liquidation ------------------------------------------------------------------
+
+    def _sweep_liquidations(self, command: SweepLiquidations, outcome: Outcome) -> None:
+        for symbol in self.markets:
+            prices = self.prices[symbol]
+            # No liquidation on a price the venues do not agree on.
+            if not prices.healthy or prices.mark is None:
+                continue
+            swept = self.monitor.market(symbol).sweep(prices.mark)
+            for position in swept.liquidatable:
+                self.liquidation_queue.push(QueuedLiquidation.of(position, prices.mark))
+            for position in swept.warnings:
+                ratio = margin_ratio(position, prices.mark)
+                outcome.events.append(
+                    MarginCall(position.account, symbol, int(ratio * 10_000), command.at)
+                )
+        for queued in self.liquidation_queue.pop_batch(command.at):
+            symbol, account = queued.position_id.split(":", 1)
+            try:
+                self._liquidate(account, symbol, command.at, outcome)
+            except CommandRefused:
+                # The closing order could not even be placed (no reference price): the
+                # position stays in the monitor and the next sweep tries again.
+                continue
+
+    def _liquidate(self, account: str, symbol: str, at: datetime, outcome: Outcome) -> None:
+        position = self.positions.get((account, symbol))
+        mark = self.prices[symbol].mark
+        if position is None or mark is None:
+            return
+        market = self.markets[symbol]
+        verdict = assess(position, mark, market.step_size)
+        if not isinstance(verdict, Liquidate):
+            return
+        for order_id, meta in list(self._orders.items()):
+            if meta.account == account and meta.symbol == symbol:
+                self._book_events(
+                    self.books[symbol].cancel(BookCancel(order_id, account, at)), outcome
+                )
+        side = Side.SELL if position.side.value == "LONG" else Side.BUY
+        before = len(outcome.events)
+        self._submit(
+            SubmitOrder(
+                account,
+                symbol,
+                side,
+                OrderType.MARKET,
+                verdict.size,
+                position.leverage,
+                at,
+                time_in_force=TimeInForce.IOC,
+                reduce_only=True,
+            ),
+            outcome,
+        )
+        filled = sum(
+            e.size
+            for e in outcome.events[before:]
+            if isinstance(e, OrderFill) and e.account == account
+        )
+        if filled:
+            self._charge_liquidation_fee(account, mark, filled)
+            outcome.events.append(PositionLiquidated(symbol, position.side.value, filled, mark, at))
+
+    def _charge_liquidation_fee(self, account: str, mark: int, size: int) -> None:
+        """0.5 % of the closed notional (seed 004): 0.25 % to the insurance fund, the rest
+        to the liquidator; never more than the closed part returned to the trader."""
+        fee = min(
+            fee_amount(mark, size, LIQUIDATION_FEE_BPS),
+            self.ledger.balance(accounts.available(account)),
+        )
+        if fee <= 0:
+            return
+        to_liquidator = fee * (LIQUIDATION_FEE_BPS - INSURANCE_FUND_FEE_BPS) // LIQUIDATION_FEE_BPS
+        self.ledger.open_accounts([accounts.LIQUIDATOR])
+        self.insurance_contributions += fee - to_liquidator
+        self._post(
+            "liquidation_fee",
+            [
+                (accounts.available(account), -fee),
+                (accounts.LIQUIDATOR, to_liquidator),
+                (accounts.INSURANCE_FUND, fee - to_liquidator),
+            ],
+        )
+
     # --- helpers ----------------------------------------------------------------------
+
+    def _set_position(self, account: str, symbol: str, position: Position | None) -> None:
+        if position is None:
+            self.positions.pop((account, symbol), None)
+            self.monitor.remove(symbol, account)
+            self.liquidation_queue.discard(f"{symbol}:{account}")
+        else:
+            self.positions[(account, symbol)] = position
+            self.monitor.upsert(position)
 
     def _post(self, kind: str, legs: list[tuple[AccountKey, int]]) -> None:
         legs = [(key, amount) for key, amount in legs if amount != 0]
@@ -724,6 +910,25 @@ class Exchange:
                 self._order_event(order_id, meta, status, None, meta.placed_at, probe)
                 views.append(probe.events[0])
         return [view for view in views if isinstance(view, OrderUpdated)]
+
+    def insurance_fund(self) -> InsuranceFundHealth:
+        total_open_interest = 0
+        for symbol in self.markets:
+            mark = self.prices[symbol].mark
+            if mark is not None:
+                holders = [p for (_, s), p in self.positions.items() if s == symbol]
+                total_open_interest += open_interest(holders, mark)
+        return insurance_fund_health(
+            self.ledger.balance(accounts.INSURANCE_FUND),
+            total_open_interest,
+            self.insurance_contributions,
+            self.bad_debt_covered,
+        )
+
+    def market_open_interest(self, symbol: str) -> int:
+        mark = self.prices[symbol].mark
+        holders = [p for (_, s), p in self.positions.items() if s == symbol]
+        return 0 if mark is None else open_interest(holders, mark)
 
     def positions_of(self, account: str) -> list[Position]:
         return [p for (owner, _), p in self.positions.items() if owner == account]

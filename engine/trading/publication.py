@@ -12,9 +12,12 @@ from engine.bus import EventBus
 from engine.trading.events import (
     BalanceChanged,
     EngineEvent,
+    FundingPaid,
+    MarginCall,
     OrderFill,
     OrderUpdated,
     PositionChanged,
+    PositionLiquidated,
     TradePrinted,
 )
 from engine.trading.exchange import Outcome
@@ -25,8 +28,12 @@ def topic_of(event: EngineEvent) -> str:
         return f"trades.{event.symbol}"
     if isinstance(event, OrderUpdated | OrderFill):
         return f"orders.{event.account}"
-    if isinstance(event, PositionChanged):
+    if isinstance(event, PositionChanged | MarginCall):
         return f"positions.{event.account}"
+    if isinstance(event, FundingPaid):
+        return f"funding.{event.symbol}"
+    if isinstance(event, PositionLiquidated):
+        return f"liquidations.{event.symbol}"
     assert isinstance(event, BalanceChanged)
     return f"balances.{event.account}"
 

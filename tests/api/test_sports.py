@@ -71,4 +71,5 @@ async def test_provider_health_shows_in_metrics(client: httpx.AsyncClient) -> No
     metrics = (await client.get("/metrics")).text
     for provider in ("DRAFTKINGS", "FANDUEL", "BETMGM", "CAESARS", "POINTSBET"):
         assert f'godark_sports_provider_circuit_closed{{provider="{provider}"}} 1.0' in metrics
-    assert 'godark_sports_provider_requests_total{provider="DRAFTKINGS",result="success"}' in metrics
+    success = 'godark_sports_provider_requests_total{provider="DRAFTKINGS",result="success"}'
+    assert success in metrics

@@ -135,3 +135,23 @@ async def test_refused_orders_are_typed_errors(client: httpx.AsyncClient) -> Non
     assert unknown["__typename"] == "MarketClosedError"
     balance = await gql(client, "{ demoAccount { balances { available locked } } }")
     assert balance["data"]["demoAccount"]["balances"][0]["locked"] == "0.000000"
+
+
+async def test_funding_and_insurance_fund_are_public(client: httpx.AsyncClient) -> None:
+    await market_order_until_filled(
+        client, symbol="SOL-USDT-PERP", side="BUY", size="1", leverage=10
+    )
+    body = await gql(
+        client,
+        """{ funding(symbol: "SOL-USDT-PERP") { estimatedRatePercent nextFundingTime openInterest }
+            fundingHistory(symbol: "SOL-USDT-PERP") { ratePercent }
+            insuranceFund { balance openInterest targetBalance healthy } }""",
+    )
+    funding = body["data"]["funding"]
+    assert Decimal(funding["openInterest"]) > 0
+    assert funding["nextFundingTime"].endswith(":00:00+00:00")  # on the hour
+    assert abs(Decimal(funding["estimatedRatePercent"])) <= Decimal("0.05")  # the clamp
+    fund = body["data"]["insuranceFund"]
+    assert Decimal(fund["targetBalance"]) == (Decimal(fund["openInterest"]) / 100).quantize(
+        Decimal("0.000001"), rounding="ROUND_CEILING"
+    )

@@ -1,0 +1,78 @@
+"""Hourly funding between longs and shorts, and liquidation through the book."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from engine.matching import Side
+from engine.trading import accounts
+from engine.trading.commands import SweepLiquidations, UpdatePrices
+from engine.trading.events import FundingPaid, MarginCall, PositionLiquidated
+from tests.unit.trading.helpers import SYMBOL, Venue, px
+
+
+def open_pair(venue: Venue, leverage: int = 10) -> None:
+    """Alice long 0.1 BTC and Bob short 0.1 BTC at 60,000."""
+    for name in ("alice", "bob", "carol"):
+        venue.fund(name, 10_000)
+    venue.prices("59990", "60010")
+    assert venue.limit("alice", Side.BUY, "0.1", "60000", leverage=leverage).accepted
+    assert venue.market("bob", Side.SELL, "0.1", leverage=leverage).accepted
+
+
+def test_an_hour_of_premium_makes_longs_pay_shorts_exactly() -> None:
+    venue = Venue()
+    open_pair(venue)
+    ledger = venue.exchange.ledger
+    alice_before = ledger.balance(accounts.collateral("alice", SYMBOL))
+    bob_before = ledger.balance(accounts.collateral("bob", SYMBOL))
+    index, mark = px("60000"), px("60030")  # mark 0.05 % over index: longs pay
+    paid = []
+    for _ in range(3700):  # past the next whole hour
+        outcome = venue.do(
+            UpdatePrices(SYMBOL, index, mark, px("60020"), px("60040"), True, venue.tick())
+        )
+        paid += [e for e in outcome.events if isinstance(e, FundingPaid)]
+    [funding] = paid
+    assert funding.rate > 0
+    alice_paid = alice_before - ledger.balance(accounts.collateral("alice", SYMBOL))
+    bob_received = ledger.balance(accounts.collateral("bob", SYMBOL)) - bob_before
+    assert alice_paid > 0 and bob_received > 0
+    residue = ledger.balance(accounts.INSURANCE_FUND)
+    assert alice_paid == bob_received + residue  # zero-sum, the rounding booked
+    assert venue.exchange.positions[("alice", SYMBOL)].collateral == ledger.balance(
+        accounts.collateral("alice", SYMBOL)
+    )
+    assert venue.total_money() == 0
+
+
+def test_a_position_past_maintenance_is_liquidated_into_the_book() -> None:
+    venue = Venue()
+    open_pair(venue, leverage=100)
+    # Carol bids well below: the liquidation's market sell will meet her.
+    assert venue.limit("carol", Side.BUY, "0.1", "59000", leverage=10).accepted
+    # Alice at 100x: 1 % margin, maintenance 0.5 %: liquidated about 0.5 % below entry.
+    venue.prices("59790", "59810")
+    warned = venue.do(SweepLiquidations(venue.tick()))
+    assert any(isinstance(e, MarginCall) and e.account == "alice" for e in warned.events)
+
+    venue.prices("59500", "59520")
+    swept = venue.do(SweepLiquidations(venue.tick()))
+    [liquidation] = [e for e in swept.events if isinstance(e, PositionLiquidated)]
+    assert liquidation.side == "LONG"
+    remaining = venue.exchange.positions.get(("alice", SYMBOL))
+    assert remaining is None or remaining.size < 10_000_000
+    ledger = venue.exchange.ledger
+    assert ledger.balance(accounts.INSURANCE_FUND) > 0
+    assert ledger.balance(accounts.LIQUIDATOR) > 0
+    assert venue.total_money() == 0
+
+
+def test_no_liquidation_on_an_unhealthy_price() -> None:
+    venue = Venue()
+    open_pair(venue, leverage=100)
+    venue.limit("carol", Side.BUY, "0.1", "50000", leverage=10)
+    venue.prices("55000", "55020", healthy=False)
+    swept = venue.do(SweepLiquidations(venue.tick() + timedelta(seconds=1)))
+    assert not [e for e in swept.events if isinstance(e, PositionLiquidated)]
+    assert ("alice", SYMBOL) in venue.exchange.positions
