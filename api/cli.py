@@ -131,6 +131,27 @@ def bench_oracle(
     typer.echo(json.dumps(run_oracle_bench(symbols, rounds), indent=2))
 
 
+@bench_app.command("matching")
+def bench_matching(
+    orders: Annotated[int, typer.Option(min=1)] = 50_000,
+) -> None:
+    """The pure order book: resting and crossing orders per second, latency per order."""
+    from engine.matching.bench import run_book_bench
+
+    typer.echo(json.dumps(run_book_bench(orders), indent=2, default=str))
+
+
+@bench_app.command("engine")
+def bench_engine(
+    orders: Annotated[int, typer.Option(min=1)] = 50_000,
+    rounds: Annotated[int, typer.Option(min=1)] = 3,
+) -> None:
+    """The exchange state machine: orders through risk, matching, ledger and events."""
+    from engine.trading.bench import run_engine_bench
+
+    typer.echo(json.dumps(run_engine_bench(orders, rounds), indent=2))
+
+
 @bench_app.command("liquidation")
 def bench_liquidation(
     positions: Annotated[int, typer.Option(min=1)] = 100_000,

@@ -1,18 +1,34 @@
-"""Redis pub/sub event bus: fans events out to every process that subscribes."""
+"""Redis pub/sub event bus: fans events out to every process that subscribes.
+
+Publishing never waits for Redis: events go to an outbox that a background task sends,
+so a slow or absent Redis costs the publisher nothing. While Redis is down the outbox
+keeps the newest events (dropping, and counting, the oldest) and the sender retries.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import structlog
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from engine.bus.base import Event
 
 CHANNEL_PREFIX = "godark:"
+CONNECT_TIMEOUT_SECONDS = 2.0
+OUTBOX_LIMIT = 50_000
+RETRY_SECONDS = 1.0
+FLUSH_SECONDS = 2.0
+
+log = structlog.get_logger("godark.bus.redis")
 
 
 class RedisBus:
@@ -20,12 +36,28 @@ class RedisBus:
         self._url = url
         self._prefix = channel_prefix
         self._redis: Redis | None = None
+        self._outbox: asyncio.Queue[tuple[str, str]] = asyncio.Queue(maxsize=OUTBOX_LIMIT)
+        self._sender: asyncio.Task[None] | None = None
+        self.dropped_events = 0
 
     async def start(self) -> None:
         if self._redis is None:
-            self._redis = Redis.from_url(self._url)
+            # Fail fast: a refused connection is reported at once, not after retries.
+            self._redis = Redis.from_url(
+                self._url,
+                socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                retry=Retry(NoBackoff(), 0),
+            )
+        if self._sender is None:
+            self._sender = asyncio.create_task(self._send(), name="redis-bus-sender")
 
     async def stop(self) -> None:
+        if self._sender is not None:
+            await self._flush()
+            self._sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sender
+            self._sender = None
         if self._redis is not None:
             await self._redis.aclose()
             self._redis = None
@@ -37,7 +69,11 @@ class RedisBus:
         return self._redis
 
     async def publish(self, topic: str, event: Event) -> None:
-        await self._client.publish(self._prefix + topic, json.dumps(event, separators=(",", ":")))
+        if self._outbox.full():
+            self._outbox.get_nowait()
+            self._outbox.task_done()
+            self.dropped_events += 1
+        self._outbox.put_nowait((self._prefix + topic, json.dumps(event, separators=(",", ":"))))
 
     @asynccontextmanager
     async def subscribe(self, topic: str) -> AsyncIterator[AsyncIterator[Event]]:
@@ -55,6 +91,24 @@ class RedisBus:
             return bool(await self._client.ping())
         except (RedisError, OSError, RuntimeError):
             return False
+
+    async def _send(self) -> None:
+        while True:
+            channel, message = await self._outbox.get()
+            while True:
+                try:
+                    await self._client.publish(channel, message)
+                    self._outbox.task_done()
+                    break
+                except (RedisError, OSError) as error:
+                    log.warning("redis_publish_failed", error=type(error).__name__)
+                    await asyncio.sleep(RETRY_SECONDS)
+
+    async def _flush(self) -> None:
+        """Give queued events a moment to leave before shutting down."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(FLUSH_SECONDS):
+                await self._outbox.join()
 
 
 async def _events(pubsub: PubSub) -> AsyncIterator[Event]:

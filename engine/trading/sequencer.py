@@ -27,6 +27,9 @@ from engine.trading.exchange import Exchange, Outcome
 
 STREAM = "exchange"
 MAX_BATCH = 512
+# Events wait here for the bus; the engine never waits for subscribers. Past this many,
+# the oldest are dropped (and counted) rather than holding the engine back.
+OUTBOX_LIMIT = 20_000
 REPLAY_CHUNK = 2_000
 
 Publish = Callable[[Outcome], Awaitable[None]]
@@ -62,17 +65,27 @@ class Sequencer:
         self._publish = publish
         self._stream = stream
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
+        self._outbox: asyncio.Queue[Outcome] = asyncio.Queue(maxsize=OUTBOX_LIMIT)
         self._task: asyncio.Task[None] | None = None
+        self._publisher: asyncio.Task[None] | None = None
         self.failed: BaseException | None = None
+        self.dropped_publications = 0
 
     async def start(self) -> int:
         """Replay the journal into the exchange, then accept commands. Returns how many
         commands were replayed."""
         replayed = await self._replay()
         self._task = asyncio.create_task(self._run(), name="sequencer")
+        if self._publish is not None:
+            self._publisher = asyncio.create_task(self._publish_events(), name="publisher")
         return replayed
 
     async def stop(self) -> None:
+        if self._publisher is not None:
+            self._publisher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._publisher
+            self._publisher = None
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -155,10 +168,22 @@ class Sequencer:
         if self._publish is not None:
             for outcome in outcomes:
                 if outcome.events:
-                    try:
-                        await self._publish(outcome)
-                    except Exception:  # subscribers must never stop the engine
-                        log.exception("event_publication_failed")
+                    self._enqueue(outcome)
+
+    def _enqueue(self, outcome: Outcome) -> None:
+        if self._outbox.full():
+            self._outbox.get_nowait()
+            self.dropped_publications += 1
+        self._outbox.put_nowait(outcome)
+
+    async def _publish_events(self) -> None:
+        assert self._publish is not None
+        while True:
+            outcome = await self._outbox.get()
+            try:
+                await self._publish(outcome)
+            except Exception:  # a bus that is down must never stop the engine
+                log.warning("event_publication_failed", sequence=outcome.sequence)
 
 
 def describe(outcome: Outcome) -> dict[str, Any]:

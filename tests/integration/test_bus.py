@@ -73,3 +73,19 @@ async def test_redis_bus_reports_unhealthy_when_redis_is_unreachable() -> None:
         assert not await bus.healthy()
     finally:
         await bus.stop()
+
+
+@pytest.mark.redis
+async def test_publishing_never_waits_for_a_redis_that_is_down() -> None:
+    import time
+
+    bus = RedisBus("redis://127.0.0.1:9/0")
+    await bus.start()
+    try:
+        started = time.perf_counter()
+        for n in range(1_000):
+            await bus.publish("trades", {"sequence": n})
+        assert time.perf_counter() - started < 0.5
+        assert not await bus.healthy()
+    finally:
+        await bus.stop()

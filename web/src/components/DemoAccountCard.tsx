@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useQuery } from 'urql';
 import { DemoAccountQuery, type DemoAccount } from '../graphql/operations';
 import { ErrorMessage } from './ErrorMessage';
+import { useTradingActivity } from './trading/hooks';
 
 const REFRESH_MS = 5_000;
 
@@ -13,6 +14,8 @@ export function DemoAccountCard() {
     const timer = setInterval(() => refetch({ requestPolicy: 'network-only' }), REFRESH_MS);
     return () => clearInterval(timer);
   }, [refetch]);
+  // Balances move with every order, close and margin change made here.
+  useTradingActivity(() => refetch({ requestPolicy: 'network-only' }));
 
   // Keep showing the last good balances through a transient failed refresh.
   const [lastAccount, setLastAccount] = useState<DemoAccount | null | undefined>(undefined);

@@ -219,3 +219,352 @@ export const TickerSubscription = gql<{ ticker: Ticker }, { symbol: string }>`
     }
   }
 `;
+
+/* ---------- trading (the demo account, until accounts land) ---------- */
+
+export type OrderSide = 'BUY' | 'SELL';
+export type PositionSide = 'LONG' | 'SHORT';
+/** The ticket offers MARKET and LIMIT; the API also has pegs. */
+export type OrderType = 'MARKET' | 'LIMIT' | 'PEG_MID' | 'PEG_BID' | 'PEG_ASK';
+
+export interface Order {
+  id: string;
+  clientOrderId: string | null;
+  symbol: string;
+  side: OrderSide;
+  /** MARKET, LIMIT, PEG_MID … */
+  type: string;
+  /** OPEN, PARTIALLY_FILLED, FILLED, CANCELLED, REJECTED, EXPIRED. */
+  status: string;
+  size: Decimal;
+  filled: Decimal;
+  remaining: Decimal;
+  price: Decimal | null;
+  reason: string | null;
+  updatedAt: string;
+}
+
+export interface Fill {
+  tradeId: string;
+  orderId: string;
+  symbol: string;
+  side: OrderSide;
+  price: Decimal;
+  size: Decimal;
+  /** USDT; negative is a rebate. */
+  fee: Decimal;
+  liquidity: string;
+  realizedPnl: Decimal;
+  time: string;
+}
+
+export interface Position {
+  symbol: string;
+  side: PositionSide;
+  size: Decimal;
+  entryPrice: Decimal;
+  markPrice: Decimal | null;
+  /** Isolated collateral, USDT. */
+  margin: Decimal;
+  leverage: number;
+  unrealizedPnl: Decimal | null;
+  realizedPnl: Decimal;
+  /** In percent. */
+  marginRatio: Decimal | null;
+  liquidationPrice: Decimal | null;
+}
+
+/** A trade on the public tape: no accounts, no orders. */
+export interface Trade {
+  id: string;
+  symbol: string;
+  price: Decimal;
+  size: Decimal;
+  aggressorSide: OrderSide;
+  time: string;
+}
+
+/** Every typed refusal of the trading mutations (`... on UserError`). */
+export type UserErrorTypename =
+  | 'InsufficientMarginError'
+  | 'PositionSizeExceededError'
+  | 'LeverageNotAllowedError'
+  | 'ReduceOnlyError'
+  | 'InvalidTickError'
+  | 'InvalidSizeError'
+  | 'MarketClosedError'
+  | 'OracleUnhealthyError'
+  | 'OrderNotFoundError'
+  | 'NoPositionError'
+  | 'EngineUnavailableError'
+  | 'InvalidRequestError'
+  | 'NotAvailableError';
+
+export interface UserError {
+  __typename: UserErrorTypename;
+  code: string;
+  message: string;
+}
+
+export type PlaceOrderResult = ({ __typename: 'OrderPlaced' } & { order: Order; fills: Fill[] }) | UserError;
+export type CancelOrderResult = { __typename: 'OrderCancelled'; cancelled: Order[] } | UserError;
+export type PositionResult =
+  | { __typename: 'PositionUpdated'; position: Position | null; fills: Fill[] }
+  | UserError;
+
+export interface PlaceOrderInput {
+  symbol: string;
+  side: OrderSide;
+  type: OrderType;
+  size: Decimal;
+  leverage: number;
+  price?: Decimal | null;
+  clientOrderId?: string | null;
+}
+
+const ORDER_FIELDS = `
+  id
+  clientOrderId
+  symbol
+  side
+  type
+  status
+  size
+  filled
+  remaining
+  price
+  reason
+  updatedAt
+`;
+
+const FILL_FIELDS = `
+  tradeId
+  orderId
+  symbol
+  side
+  price
+  size
+  fee
+  liquidity
+  realizedPnl
+  time
+`;
+
+const POSITION_FIELDS = `
+  symbol
+  side
+  size
+  entryPrice
+  markPrice
+  margin
+  leverage
+  unrealizedPnl
+  realizedPnl
+  marginRatio
+  liquidationPrice
+`;
+
+export const PlaceOrderMutation = gql<
+  { placeOrder: PlaceOrderResult },
+  { input: PlaceOrderInput }
+>`
+  mutation PlaceOrder($input: PlaceOrderInput!) {
+    placeOrder(input: $input) {
+      __typename
+      ... on OrderPlaced {
+        order { ${ORDER_FIELDS} }
+        fills { ${FILL_FIELDS} }
+      }
+      ... on UserError {
+        code
+        message
+      }
+    }
+  }
+`;
+
+export const CancelOrderMutation = gql<
+  { cancelOrder: CancelOrderResult },
+  { symbol: string; orderId: string }
+>`
+  mutation CancelOrder($symbol: String!, $orderId: String!) {
+    cancelOrder(symbol: $symbol, orderId: $orderId) {
+      __typename
+      ... on OrderCancelled {
+        cancelled { ${ORDER_FIELDS} }
+      }
+      ... on UserError {
+        code
+        message
+      }
+    }
+  }
+`;
+
+export const ClosePositionMutation = gql<{ closePosition: PositionResult }, { symbol: string }>`
+  mutation ClosePosition($symbol: String!) {
+    closePosition(symbol: $symbol) {
+      __typename
+      ... on PositionUpdated {
+        position { ${POSITION_FIELDS} }
+        fills { ${FILL_FIELDS} }
+      }
+      ... on UserError {
+        code
+        message
+      }
+    }
+  }
+`;
+
+export const AdjustMarginMutation = gql<
+  { adjustMargin: PositionResult },
+  { symbol: string; amount: Decimal }
+>`
+  mutation AdjustMargin($symbol: String!, $amount: Decimal!) {
+    adjustMargin(symbol: $symbol, amount: $amount) {
+      __typename
+      ... on PositionUpdated {
+        position { ${POSITION_FIELDS} }
+        fills { ${FILL_FIELDS} }
+      }
+      ... on UserError {
+        code
+        message
+      }
+    }
+  }
+`;
+
+export const MyOrdersQuery = gql<{ myOrders: Order[] }, Record<string, never>>`
+  query MyOrders {
+    myOrders { ${ORDER_FIELDS} }
+  }
+`;
+
+export const MyPositionsQuery = gql<{ myPositions: Position[] }, Record<string, never>>`
+  query MyPositions {
+    myPositions { ${POSITION_FIELDS} }
+  }
+`;
+
+export const TradesQuery = gql<{ trades: Trade[] }, { symbol: string; limit: number }>`
+  query Trades($symbol: String!, $limit: Int!) {
+    trades(symbol: $symbol, limit: $limit) {
+      id
+      symbol
+      price
+      size
+      aggressorSide
+      time
+    }
+  }
+`;
+
+export const TradesSubscription = gql<{ trades: Trade }, { symbol: string }>`
+  subscription TradeStream($symbol: String!) {
+    trades(symbol: $symbol) {
+      id
+      symbol
+      price
+      size
+      aggressorSide
+      time
+    }
+  }
+`;
+
+export const OrderUpdatesSubscription = gql<{ orderUpdates: Order }, Record<string, never>>`
+  subscription OrderUpdates {
+    orderUpdates { ${ORDER_FIELDS} }
+  }
+`;
+
+export const PositionUpdatesSubscription = gql<
+  { positionUpdates: Position | null },
+  Record<string, never>
+>`
+  subscription PositionUpdates {
+    positionUpdates { ${POSITION_FIELDS} }
+  }
+`;
+
+/* ---------- live sports ---------- */
+
+export type Sport = 'SOCCER' | 'BASKETBALL' | 'TENNIS';
+/** SCHEDULED, LIVE, BREAK or FINISHED. */
+export type GameStatus = string;
+
+export interface GameClock {
+  /** 0 before the start; halves, quarters (5+ overtime) or sets. */
+  period: number;
+  elapsedSeconds: number | null;
+  remainingSeconds: number | null;
+  running: boolean;
+}
+
+export interface LiveOutcome {
+  outcome: string;
+  /** Fair probability in [0, 1], margin removed. */
+  probability: Decimal;
+}
+
+export interface LiveMarket {
+  market: string;
+  available: boolean;
+  /** QUORUM_NOT_MET or SUSPENDED. */
+  unavailableReason: string | null;
+  outcomes: LiveOutcome[];
+  providers: string[];
+}
+
+export interface LiveEvent {
+  id: string;
+  sport: string;
+  home: string;
+  away: string;
+  startTime: string;
+  status: GameStatus;
+  clock: GameClock;
+  score: { home: number; away: number };
+  markets: LiveMarket[];
+  updatedAt: string;
+  freshProviders: string[];
+  staleProviders: string[];
+}
+
+export const LiveEventsQuery = gql<{ liveEvents: LiveEvent[] }, { sport: Sport | null }>`
+  query LiveEvents($sport: String) {
+    liveEvents(sport: $sport) {
+      id
+      sport
+      home
+      away
+      startTime
+      status
+      clock {
+        period
+        elapsedSeconds
+        remainingSeconds
+        running
+      }
+      score {
+        home
+        away
+      }
+      markets {
+        market
+        available
+        unavailableReason
+        outcomes {
+          outcome
+          probability
+        }
+        providers
+      }
+      updatedAt
+      freshProviders
+      staleProviders
+    }
+  }
+`;

@@ -6,6 +6,11 @@ import { MarketsTable } from '../components/markets/MarketsTable';
 import { ReferenceBookCard } from '../components/markets/ReferenceBookCard';
 import { marketDecimals } from '../components/markets/format';
 import { usePolledQuery } from '../components/markets/hooks';
+import { OpenOrdersCard } from '../components/trading/OpenOrdersCard';
+import { OrderTicket } from '../components/trading/OrderTicket';
+import { PositionsCard } from '../components/trading/PositionsCard';
+import { TradesTape } from '../components/trading/TradesTape';
+import { useMyOrders, useMyPositions } from '../components/trading/hooks';
 import { MarketsQuery } from '../graphql/operations';
 
 const DEFAULT_MARKET = 'BTC-USDT-PERP';
@@ -19,6 +24,8 @@ export function TradePage() {
   const { data, error } = usePolledQuery(MarketsQuery, NO_VARIABLES, MARKETS_REFRESH_MS, 'markets');
   const markets = data?.markets;
   const market = markets?.find((candidate) => candidate.symbol === selected);
+  const positions = useMyPositions();
+  const orders = useMyOrders();
 
   return (
     <>
@@ -34,10 +41,18 @@ export function TradePage() {
             selected={selected}
             onSelect={setSelected}
           />
+          <PositionsCard positions={positions.data} error={positions.error} markets={markets} />
+          <OpenOrdersCard orders={orders.data} error={orders.error} markets={markets} />
           <DemoAccountCard />
         </div>
         <div className="trade-column">
           <MarketDetail symbol={selected} market={market} />
+          <OrderTicket symbol={selected} market={market} positions={positions.data} />
+          <TradesTape
+            symbol={selected}
+            decimals={marketDecimals(market)}
+            baseAsset={market?.baseAsset ?? selected.split('-')[0] ?? selected}
+          />
           <ReferenceBookCard symbol={selected} decimals={marketDecimals(market)} />
         </div>
       </div>

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useClient, type AnyVariables, type CombinedError, type TypedDocumentNode } from 'urql';
 import { pollingClient } from '../../graphql/client';
 import { TickerSubscription, type Ticker } from '../../graphql/operations';
@@ -8,6 +8,11 @@ export interface Polled<Data> {
   data: Data | undefined;
   /** The error of the latest refresh, if it failed. */
   error: CombinedError | null;
+}
+
+export interface PolledWithRefresh<Data> extends Polled<Data> {
+  /** Polls again now (after the one in flight, if any), e.g. after a mutation. */
+  refresh: () => void;
 }
 
 interface Keyed<Data> extends Polled<Data> {
@@ -25,37 +30,61 @@ export function usePolledQuery<Data, Variables extends AnyVariables>(
   variables: () => Variables,
   intervalMs: number,
   key: string,
-): Polled<Data> {
+): PolledWithRefresh<Data> {
   const [state, setState] = useState<Keyed<Data>>({ key, data: undefined, error: null });
   const variablesRef = useRef(variables);
   useEffect(() => {
     variablesRef.current = variables;
   });
+  const pollNowRef = useRef<() => void>(() => undefined);
+  const refresh = useCallback(() => pollNowRef.current(), []);
 
   useEffect(() => {
     let active = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let inFlight = false;
+    let again = false;
 
     const poll = async (): Promise<void> => {
+      clearTimeout(timer);
+      if (inFlight) {
+        again = true;
+        return;
+      }
+      inFlight = true;
       if (!document.hidden) {
         const result = await pollingClient.query(query, variablesRef.current()).toPromise();
-        if (!active) return;
-        setState((previous) => {
-          const kept = previous.key === key ? previous.data : undefined;
-          return { key, data: result.data ?? kept, error: result.error ?? null };
-        });
+        if (active) {
+          setState((previous) => {
+            const kept = previous.key === key ? previous.data : undefined;
+            return { key, data: result.data ?? kept, error: result.error ?? null };
+          });
+        }
+      }
+      inFlight = false;
+      if (!active) return;
+      if (again) {
+        again = false;
+        void poll();
+        return;
       }
       timer = setTimeout(() => void poll(), intervalMs);
     };
 
+    pollNowRef.current = () => {
+      if (active) void poll();
+    };
     void poll();
     return () => {
       active = false;
       clearTimeout(timer);
+      pollNowRef.current = () => undefined;
     };
   }, [query, intervalMs, key]);
 
-  return state.key === key ? state : { data: undefined, error: null };
+  return state.key === key
+    ? { data: state.data, error: state.error, refresh }
+    : { data: undefined, error: null, refresh };
 }
 
 const RESUBSCRIBE_DELAY_MS = 3_000;
