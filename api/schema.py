@@ -37,6 +37,7 @@ from schema.trading import (
     FundingStatus,
     InsuranceFund,
     Liquidation,
+    MarketStatus,
     Order,
     PlaceOrderResult,
     Position,
@@ -88,6 +89,9 @@ class Query:
     funding_history: list[FundingPayment] = strawberry.field(
         resolver=trading.funding_history, description="Hourly funding payments, newest first."
     )
+    market_status: MarketStatus = strawberry.field(
+        resolver=trading.market_status, description="Open, or reduce-only after a breaker."
+    )
     my_orders: list[Order] = strawberry.field(
         resolver=trading.my_orders, description="Your open orders (the demo account's, for now)."
     )
@@ -137,6 +141,10 @@ class Subscription:
     )
     liquidations: AsyncGenerator[Liquidation, None] = strawberry.subscription(
         resolver=trading.liquidation_stream, description="Liquidations in a market, public."
+    )
+    market_status: AsyncGenerator[MarketStatus, None] = strawberry.subscription(
+        resolver=trading.market_status_stream,
+        description="A market's status now, then each circuit breaker trip.",
     )
     order_updates: AsyncGenerator[Order, None] = strawberry.subscription(
         resolver=trading.order_updates, description="Changes to your orders."

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import structlog
 
@@ -16,6 +17,7 @@ from engine.ledger import Ledger
 from engine.oracle.feeds import LiveVenueFeed, adapters_for
 from engine.oracle.prices import PriceOracle
 from engine.oracle.sports import SportsOracle
+from engine.oracle.symbols import perp_symbol
 from engine.sim.demo_account import DemoAccount
 from engine.sim.market_makers import SimulatedMarketMakers
 from engine.sim.sports_providers import build_demo_sports_oracle
@@ -23,7 +25,7 @@ from engine.sim.venues import SimulatedPriceFeed, SimulatedVenues
 from engine.store.candles import CandleRepository
 from engine.store.database import Database
 from engine.store.markets import load_markets
-from engine.trading.commands import Command
+from engine.trading.commands import Command, TripCircuitBreaker
 from engine.trading.exchange import Exchange, Outcome
 from engine.trading.price_pump import PricePump
 from engine.trading.publication import publish_outcome
@@ -31,6 +33,7 @@ from engine.trading.sequencer import Sequencer, SequencerStopped
 from engine.trading.timers import EngineTimers
 
 CANDLE_PRUNE_INTERVAL = timedelta(minutes=10)
+ANOMALY_TOPIC = "oracle.anomaly"
 
 log = structlog.get_logger("godark.venue")
 
@@ -74,7 +77,8 @@ class Venue:
         bus = bus_for(config.redis_url)
         candles = CandleRepository(database)
         simulated = SimulatedVenues(clock.now(), seed=config.simulation_seed)
-        oracle = PriceOracle(simulated.assets, clock, bus.publish, candles.save)
+        alarms = _OracleAlarms(bus)
+        oracle = PriceOracle(simulated.assets, clock, alarms.publish, candles.save)
         price_feed: SimulatedPriceFeed | LiveVenueFeed | None = None
         if config.price_sources:
             price_feed = LiveVenueFeed(
@@ -91,7 +95,7 @@ class Venue:
             if config.demo_mode
             else None
         )
-        return cls(
+        venue = cls(
             config=config,
             sports=sports,
             clock=clock,
@@ -103,6 +107,8 @@ class Venue:
             candles=candles,
             price_feed=price_feed,
         )
+        alarms.venue = venue
+        return venue
 
     async def submit(self, command: Command) -> Outcome:
         if self.sequencer is None:
@@ -173,3 +179,20 @@ class Venue:
             except Exception:
                 log.exception("candle_prune_failed")
             await asyncio.sleep(CANDLE_PRUNE_INTERVAL.total_seconds())
+
+
+class _OracleAlarms:
+    """Forwards the oracle's events to the bus; its manipulation alarm also trips the
+    market's circuit breaker, through the sequencer like any command."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self._bus = bus
+        self.venue: Venue | None = None
+
+    async def publish(self, topic: str, event: dict[str, Any]) -> None:
+        await self._bus.publish(topic, event)
+        if topic == ANOMALY_TOPIC and self.venue is not None and self.venue.sequencer:
+            symbol = perp_symbol(str(event["asset"]))
+            if symbol in self.venue.exchange.markets:
+                reason = f"ORACLE_{event['kind']}"
+                await self.venue.submit(TripCircuitBreaker(symbol, reason, self.venue.clock.now()))

@@ -31,6 +31,7 @@ from schema.trading import (
     FundingStatus,
     InsuranceFund,
     Liquidation,
+    MarketStatus,
     Order,
     OrderCancelled,
     OrderPlaced,
@@ -484,3 +485,35 @@ def _rate_percent(rate: int) -> scalars.Decimal:
 
 def _bps_percent(bps: int) -> scalars.Decimal:
     return scalars.Decimal(PyDecimal(bps).scaleb(-2))
+
+
+# --- market status (circuit breakers) -------------------------------------------------
+
+
+def market_status(info: Info, symbol: str) -> MarketStatus:
+    exchange = info.context.venue.exchange
+    status = exchange.status.get(symbol)
+    if status is None:
+        raise InvalidArgument(f"unknown market {symbol[:40]!r}; symbols look like BTC-USDT-PERP")
+    now = info.context.venue.clock.now()
+    if status.reduce_only(now):
+        return MarketStatus(
+            symbol=symbol,
+            status="REDUCE_ONLY",
+            reason=status.reason,
+            until=status.reduce_only_until,
+        )
+    return MarketStatus(symbol=symbol, status="OPEN", reason=None, until=None)
+
+
+async def market_status_stream(info: Info, symbol: str) -> AsyncGenerator[MarketStatus, None]:
+    yield market_status(info, symbol)
+    async with info.context.venue.bus.subscribe(f"market_status.{symbol}") as events:
+        async for event in events:
+            until = event.get("until")
+            yield MarketStatus(
+                symbol=symbol,
+                status=event["status"],
+                reason=event.get("reason"),
+                until=None if until is None else datetime.fromisoformat(until),
+            )

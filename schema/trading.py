@@ -319,3 +319,13 @@ class Liquidation:
     size: Decimal
     mark_price: Decimal
     time: datetime
+
+
+@strawberry.type
+class MarketStatus:
+    symbol: str
+    status: str = strawberry.field(description="OPEN, or REDUCE_ONLY after a circuit breaker.")
+    reason: str | None = strawberry.field(
+        description="PRICE_MOVE, VOLUME_SPIKE, ORACLE_SIGMA or ORACLE_JUMP."
+    )
+    until: datetime | None

@@ -36,6 +36,8 @@ def run_book_bench(orders: int, rounds: int = 3) -> dict[str, Any]:
         "rounds": rounds,
         "rest": _case(_rest_round, orders, rounds, REST_BUDGET_MICROSECONDS),
         "fill": _case(_fill_round, orders, rounds, FILL_BUDGET_MICROSECONDS),
+        # Each latency includes one pair of clock reads; this is what such a pair costs.
+        "clock_overhead_us": round(_clock_overhead_microseconds(), 3),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
     }
 
@@ -118,3 +120,13 @@ def _timed(book: OrderBook, commands: list[PlaceOrder]) -> list[float]:
         place(command)
         append((clock() - started) / 1000)
     return latencies
+
+
+def _clock_overhead_microseconds(samples: int = 10_000) -> float:
+    clock = time.perf_counter_ns
+    pairs = []
+    for _ in range(samples):
+        started = clock()
+        pairs.append(clock() - started)
+    pairs.sort()
+    return pairs[len(pairs) // 2] / 1000

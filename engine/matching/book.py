@@ -13,7 +13,6 @@ from __future__ import annotations
 import heapq
 from collections import deque
 from datetime import datetime
-from enum import Enum
 
 from engine.matching.events import (
     AmendRejected,
@@ -78,33 +77,6 @@ _CANCELLED, _EXPIRED = OrderStatus.CANCELLED, OrderStatus.EXPIRED
 _MAKER, _TAKER = Liquidity.MAKER, Liquidity.TAKER
 
 _ORDER_NOT_FOUND = (RejectCode.ORDER_NOT_FOUND, "no open order with this id for this account")
-
-
-class _Block(Enum):
-    """Why a pair of crossing orders may not trade (none of these is an error)."""
-
-    MAKER_ALL_OR_NONE = 1
-    MAKER_MIN_QUANTITY = 2
-    TAKER_ALL_OR_NONE = 3
-    TAKER_MIN_QUANTITY = 4  # the only one a smaller taker remainder can lift
-    NBBO_PROTECTION = 5
-
-
-class _FillPlan:
-    """The fills an incoming order would get, worked out before any is done (FOK, AON)."""
-
-    __slots__ = ("fills", "size", "stopped_by_self_trade")
-
-    def __init__(
-        self, fills: list[tuple[Order, int, int]], size: int, stopped_by_self_trade: bool
-    ) -> None:
-        self.fills = fills  # (maker, size, price), in the order they would trade
-        self.size = size
-        self.stopped_by_self_trade = stopped_by_self_trade
-
-
-# The plan of an order that crosses nothing; read, never filled in.
-_NOTHING_TO_FILL = _FillPlan([], 0, False)
 
 
 class OrderBook:
@@ -430,106 +402,106 @@ class OrderBook:
     # --- matching an incoming order ---
 
     def _match_incoming(self, order: Order, at: datetime, events: list[BookEvent]) -> None:
-        price = self._incoming_price(order)
-        if self._reaches_other_side(order.side is _BUY, price):
-            plan = self._plan_fills(order, price)
+        price = order.limit_price if order.order_type is _LIMIT else self._incoming_price(order)
+        if order.all_or_none or order.time_in_force is _FOK:
+            stopped_by_self_trade = self._trade_all_or_nothing(order, price, at, events)
         else:
-            plan = _NOTHING_TO_FILL  # the common case: the order simply rests
-        if plan.size < order.remaining and (order.all_or_none or order.time_in_force is _FOK):
-            self._refuse_partial_fill(order, plan, at, events)
+            stopped_by_self_trade = self._take_liquidity(order, price, at, events)
+        if order.remaining == 0:
             return
-        for maker, size, fill_price in plan.fills:
-            self._trade(order, maker, size, fill_price, at, events)
-        if order.remaining:
-            self._after_matching(order, plan, at, events)
-
-    def _after_matching(
-        self, order: Order, plan: _FillPlan, at: datetime, events: list[BookEvent]
-    ) -> None:
-        """What becomes of an incoming order's remainder once it has traded all it may."""
-        if plan.stopped_by_self_trade:
+        if stopped_by_self_trade:
             self._cancel(order, CancelReason.SELF_TRADE, at, events)
         elif order.time_in_force in IMMEDIATE_TIME_IN_FORCE:
-            self._cancel(order, CancelReason.IOC_REMAINDER, at, events)
+            self._cancel(order, self._unfilled_reason(order), at, events)
         else:
             self._rest(order, at, events)
 
-    def _reaches_other_side(self, buying: bool, taker_price: int | None) -> bool:
-        """Whether the best opposite level is within the taker's price at all."""
-        if buying:
-            asks = self._asks.prices
-            return bool(asks) and (taker_price is None or taker_price >= asks[0])
-        bids = self._bids.prices
-        return bool(bids) and (taker_price is None or taker_price <= bids[-1])
+    @staticmethod
+    def _unfilled_reason(order: Order) -> CancelReason:
+        """Why an IOC or FOK order's remainder goes once it has traded all it may."""
+        if order.time_in_force is _FOK:
+            return CancelReason.FOK_UNFILLED  # and nothing traded
+        if order.all_or_none:
+            return CancelReason.ALL_OR_NONE_UNFILLED  # and nothing traded
+        return CancelReason.IOC_REMAINDER
 
-    def _incoming_price(self, order: Order) -> int | None:
-        """The price an incoming order matches at; None for a MARKET (any price)."""
-        if order.order_type is _LIMIT:
-            return order.limit_price
-        if order.order_type is _MARKET:
-            return None
-        return self._floating_level(order)
+    def _take_liquidity(
+        self, taker: Order, taker_price: int | None, at: datetime, events: list[BookEvent]
+    ) -> bool:
+        """Trade with the best eligible maker until filled; True if a self-trade stopped it.
 
-    def _refuse_partial_fill(
-        self, order: Order, plan: _FillPlan, at: datetime, events: list[BookEvent]
-    ) -> None:
-        """An FOK or all-or-none order that cannot fill completely now: nothing trades."""
-        if plan.stopped_by_self_trade:
-            self._cancel(order, CancelReason.SELF_TRADE, at, events)
-        elif order.time_in_force is _FOK:
-            self._cancel(order, CancelReason.FOK_UNFILLED, at, events)
-        elif order.time_in_force is _IOC:
-            self._cancel(order, CancelReason.ALL_OR_NONE_UNFILLED, at, events)
-        else:
-            self._rest(order, at, events)
+        Each fill starts again from the best level, with the taker's remainder as it is
+        now: a smaller remainder can satisfy a maker's (or its own) terms that a larger
+        one did not, and the best-ranked maker that can trade always trades first.
+        """
+        while taker.remaining:
+            found = self._best_eligible_maker(taker, taker_price, taker.remaining, None)
+            if found is None:
+                return False
+            maker, price = found
+            if maker.account_id == taker.account_id:
+                return True
+            remaining = taker.remaining
+            size = remaining if remaining < maker.remaining else maker.remaining
+            self._trade(taker, maker, size, price, at, events)
+        return False
 
-    def _plan_fills(self, taker: Order, taker_price: int | None) -> _FillPlan:
-        """The fills an incoming order gets, by walking the other side best first."""
-        plan = _FillPlan([], 0, False)
-        while self._extend_plan(plan, taker, taker_price):
-            pass
-        return plan
+    def _trade_all_or_nothing(
+        self, taker: Order, taker_price: int | None, at: datetime, events: list[BookEvent]
+    ) -> bool:
+        """FOK and all-or-none: trade only if the whole size can fill now; True on self-trade.
 
-    def _extend_plan(self, plan: _FillPlan, taker: Order, taker_price: int | None) -> bool:
-        """One walk from the best level, adding fills; True if it must start over.
+        The dry run makes the same choices the real run will (same walk, same remainders,
+        a used-up maker skipped as if gone), so a complete dry run means a complete fill.
+        """
+        remaining = taker.remaining
+        used_up: set[str] = set()
+        while remaining:
+            found = self._best_eligible_maker(taker, taker_price, remaining, used_up)
+            if found is None:
+                return False
+            maker = found[0]
+            if maker.account_id == taker.account_id:
+                return True
+            remaining -= min(remaining, maker.remaining)
+            used_up.add(maker.order_id)
+        return self._take_liquidity(taker, taker_price, at, events)
 
-        A maker whose terms forbid the fill is skipped and keeps its place: the next
-        eligible one trades, which is price-time priority among orders that can trade.
-        Only the taker's own minimum quantity can stop blocking as its remainder shrinks,
-        so a fill that follows such a skip sends the walk back to the best level.
+    def _best_eligible_maker(
+        self, taker: Order, taker_price: int | None, remaining: int, used_up: set[str] | None
+    ) -> tuple[Order, int] | None:
+        """The maker that trades next with `remaining` lots of the taker, and its price.
+
+        Best level first, earliest first within it. A maker whose terms (or the taker's)
+        forbid the fill is skipped and keeps its place: price-time priority among the
+        orders that can trade.
         """
         buying = taker.side is _BUY
         opposite = self._asks if buying else self._bids
         levels = opposite.levels
-        remaining = taker.remaining - plan.size
-        used_up = {maker.order_id for maker, _size, _price in plan.fills} if plan.fills else None
-        skipped_for_own_minimum = False
-        for level_price in opposite.prices_best_first():
+        for level_price in opposite.prices if buying else reversed(opposite.prices):
             if taker_price is not None and (
                 taker_price < level_price if buying else taker_price > level_price
             ):
-                return False
+                return None
             for maker in levels[level_price]:
-                if used_up is not None and maker.order_id in used_up:
+                if used_up and maker.order_id in used_up:
                     continue
                 price = execution_price(taker_price, level_price, maker.floating)
-                if taker.has_terms or maker.has_terms:
-                    block = self._block(taker, remaining, maker, maker.remaining, price, True)
-                    if block is not None:
-                        skipped_for_own_minimum |= block is _Block.TAKER_MIN_QUANTITY
-                        continue
-                if maker.account_id == taker.account_id:
-                    plan.stopped_by_self_trade = True
-                    return False
-                size = remaining if remaining < maker.remaining else maker.remaining
-                plan.fills.append((maker, size, price))
-                plan.size += size
-                remaining -= size
-                if remaining == 0 or skipped_for_own_minimum:
-                    return remaining > 0
-        return False
+                if (taker.has_terms or maker.has_terms) and self._terms_forbid(
+                    taker, remaining, maker, maker.remaining, price, True
+                ):
+                    continue
+                return maker, price
+        return None
 
-    def _block(
+    def _incoming_price(self, order: Order) -> int | None:
+        """The price an arriving MARKET (None: any price) or peg matches at."""
+        if order.order_type is _MARKET:
+            return None
+        return self._floating_level(order)
+
+    def _terms_forbid(
         self,
         taker: Order,
         taker_remaining: int,
@@ -537,28 +509,23 @@ class OrderBook:
         maker_remaining: int,
         price: int,
         taker_is_incoming: bool,
-    ) -> _Block | None:
-        """Whether the order terms of either side forbid this crossing pair to trade.
+    ) -> bool:
+        """Whether the terms of either order forbid this crossing pair to trade now.
 
-        A fill must complete an all-or-none order; it must reach an order's minimum
-        quantity unless it completes that order. An incoming all-or-none may gather its
-        size from several makers (the whole plan must complete it); a resting one trades
+        A fill must complete an all-or-none order, and reach an order's minimum quantity
+        unless it completes that order. An arriving all-or-none order may gather its size
+        from several makers (the whole of it must fill in the call); a resting one trades
         in one piece. NBBO protection keeps the price within [reference bid, ask].
         """
         size = taker_remaining if taker_remaining < maker_remaining else maker_remaining
-        if size < maker_remaining:
-            if maker.all_or_none:
-                return _Block.MAKER_ALL_OR_NONE
-            if size < maker.min_quantity:
-                return _Block.MAKER_MIN_QUANTITY
-        if size < taker_remaining:
-            if taker.all_or_none and not taker_is_incoming:
-                return _Block.TAKER_ALL_OR_NONE
-            if size < taker.min_quantity:
-                return _Block.TAKER_MIN_QUANTITY
-        if (taker.nbbo_protection or maker.nbbo_protection) and not self._reference.contains(price):
-            return _Block.NBBO_PROTECTION
-        return None
+        if size < maker_remaining and (maker.all_or_none or size < maker.min_quantity):
+            return True
+        if size < taker_remaining and (
+            (taker.all_or_none and not taker_is_incoming) or size < taker.min_quantity
+        ):
+            return True
+        protected = taker.nbbo_protection or maker.nbbo_protection
+        return protected and not self._reference.contains(price)
 
     def _trade(
         self,
@@ -728,7 +695,7 @@ class OrderBook:
         taker, maker = (bid, ask) if bid.sequence > ask.sequence else (ask, bid)
         assert maker.price is not None
         price = execution_price(taker.price, maker.price, maker.floating)
-        if self._block(taker, taker.remaining, maker, maker.remaining, price, False) is not None:
+        if self._terms_forbid(taker, taker.remaining, maker, maker.remaining, price, False):
             return False
         if taker.account_id == maker.account_id:
             self._cancel(taker, CancelReason.SELF_TRADE, at, events)

@@ -56,8 +56,6 @@ PEG_TYPES = frozenset({OrderType.PEG_MID, OrderType.PEG_BID, OrderType.PEG_ASK})
 # so the book treats it like a peg to the mid without offset or cap.
 FLOATING_TYPES = frozenset({OrderType.MARKET, *PEG_TYPES})
 IMMEDIATE_TIME_IN_FORCE = frozenset({TimeInForce.IOC, TimeInForce.FOK})
-RESTING_TIME_IN_FORCE = frozenset({TimeInForce.GTC, TimeInForce.GTD})
-OPEN_STATUSES = frozenset({OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED})
 
 # Module-level names for members the hot path reads (EnumType's attribute path is slow).
 _NEW = OrderStatus.NEW

@@ -48,16 +48,13 @@ def crosses(taker_side: Side, taker_price: int | None, maker_price: int) -> bool
     return taker_price <= maker_price
 
 
-def midpoint_toward_resting(resting_price: int, incoming_price: int) -> int:
-    """Midpoint of two crossing limits; a half tick goes toward the resting limit."""
-    total = resting_price + incoming_price
-    if resting_price <= incoming_price:
-        return total // 2  # resting sell below an incoming buy: round down
-    return -(-total // 2)  # resting buy above an incoming sell: round up
-
-
 def execution_price(taker_price: int | None, maker_price: int, maker_floating: bool) -> int:
-    """Price of a trade between a crossing taker and maker (see the module docstring)."""
+    """Price of a trade between a crossing taker and maker (see the module docstring).
+
+    Two limits trade at their midpoint; a half tick goes toward the resting limit:
+    down for a resting sell below an incoming buy, up for a resting buy above a sell.
+    """
     if maker_floating or taker_price is None:
         return maker_price
-    return midpoint_toward_resting(maker_price, taker_price)
+    total = maker_price + taker_price
+    return total // 2 if maker_price <= taker_price else -(-total // 2)

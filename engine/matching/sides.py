@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from operator import attrgetter
 
 from engine.matching.model import Order, Side
@@ -25,9 +25,6 @@ class BookSide:
         self.levels: dict[int, deque[Order]] = {}
         self.prices: list[int] = []  # ascending, whichever the side
         self._best_is_highest = side is Side.BUY
-
-    def __len__(self) -> int:
-        return sum(len(level) for level in self.levels.values())
 
     def best_price(self) -> int | None:
         if not self.prices:
@@ -67,15 +64,8 @@ class BookSide:
             del self.levels[price]
             del self.prices[bisect_left(self.prices, price)]
 
-    def prices_best_first(self) -> Iterable[int]:
-        return reversed(self.prices) if self._best_is_highest else self.prices
-
     def levels_best_first(self) -> Iterator[tuple[int, deque[Order]]]:
         prices = reversed(self.prices) if self._best_is_highest else iter(self.prices)
         levels = self.levels
         for price in prices:
             yield price, levels[price]
-
-    def orders_best_first(self) -> Iterator[Order]:
-        for _price, level in self.levels_best_first():
-            yield from level

@@ -110,6 +110,15 @@ class ExpireOrders:
 
 
 @dataclass(frozen=True, slots=True)
+class TripCircuitBreaker:
+    """Put a market in reduce-only for a while (e.g. on the oracle's manipulation alarm)."""
+
+    symbol: str
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class SweepLiquidations:
     """Check every position against its market's mark and liquidate what must be."""
 
@@ -128,6 +137,7 @@ Command = (
     | UpdatePrices
     | ExpireOrders
     | SweepLiquidations
+    | TripCircuitBreaker
 )
 
 COMMAND_TYPES: dict[str, type[Any]] = {
@@ -144,6 +154,7 @@ COMMAND_TYPES: dict[str, type[Any]] = {
         UpdatePrices,
         ExpireOrders,
         SweepLiquidations,
+        TripCircuitBreaker,
     )
 }
 

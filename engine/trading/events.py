@@ -105,6 +105,17 @@ class MarginCall:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class MarketStatusChanged:
+    """Public: a market went reduce-only (a circuit breaker) or reopened."""
+
+    symbol: str
+    status: str  # OPEN or REDUCE_ONLY
+    reason: str | None
+    until: datetime | None
+    at: datetime
+
+
 EngineEvent = (
     TradePrinted
     | OrderUpdated
@@ -114,4 +125,5 @@ EngineEvent = (
     | FundingPaid
     | PositionLiquidated
     | MarginCall
+    | MarketStatusChanged
 )

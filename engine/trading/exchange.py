@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from engine.errors import DomainError
 from engine.ledger import AccountKey, EntryRequest, InsufficientFunds, Leg
@@ -81,6 +81,7 @@ from engine.trading.commands import (
     Deposit,
     SubmitOrder,
     SweepLiquidations,
+    TripCircuitBreaker,
     UpdatePrices,
     Withdraw,
 )
@@ -89,6 +90,7 @@ from engine.trading.events import (
     EngineEvent,
     FundingPaid,
     MarginCall,
+    MarketStatusChanged,
     OrderFill,
     OrderUpdated,
     PositionChanged,
@@ -97,6 +99,14 @@ from engine.trading.events import (
 )
 
 TAPE_LENGTH = 500
+# Circuit breakers (seed 004 section 5): a >10 % move of the mark in 60 s, or a minute
+# with more than 5x the market's normal volume, makes the market reduce-only for 5 minutes.
+BREAKER_MOVE_BPS = 1_000
+BREAKER_MOVE_WINDOW = timedelta(seconds=60)
+BREAKER_VOLUME_MULTIPLE = 5
+BREAKER_VOLUME_HISTORY_MINUTES = 60
+BREAKER_VOLUME_MIN_HISTORY_MINUTES = 10
+BREAKER_DURATION = timedelta(minutes=5)
 FUNDING_HISTORY_LENGTH = 24 * 30  # a month of hourly payments
 # Withdrawals and deposits are rare; remembering every reference keeps them idempotent.
 MAX_REFERENCE_LENGTH = 64
@@ -149,6 +159,27 @@ class _OrderMeta:
 
 
 @dataclass
+class MarketStatus:
+    reduce_only_until: datetime | None = None
+    reason: str | None = None
+
+    def reduce_only(self, now: datetime) -> bool:
+        return self.reduce_only_until is not None and now < self.reduce_only_until
+
+
+@dataclass
+class _MarketActivity:
+    """What the circuit breakers watch: recent marks and per-minute traded notional."""
+
+    marks: deque[tuple[datetime, int]] = field(default_factory=deque)
+    minute_start: datetime | None = None
+    minute_volume: int = 0
+    past_minutes: deque[int] = field(
+        default_factory=lambda: deque(maxlen=BREAKER_VOLUME_HISTORY_MINUTES)
+    )
+
+
+@dataclass
 class _MarketPrices:
     index: int | None = None
     mark: int | None = None
@@ -180,6 +211,8 @@ class Exchange:
         self.funding_history: dict[str, deque[FundingPaid]] = {
             market.symbol: deque(maxlen=FUNDING_HISTORY_LENGTH) for market in markets
         }
+        self.status = {market.symbol: MarketStatus() for market in markets}
+        self._activity = {market.symbol: _MarketActivity() for market in markets}
         self._orders: dict[str, _OrderMeta] = {}
         # deposit/withdrawal reference -> (what it asked, the sequence that applied it)
         self._references: dict[str, tuple[tuple[str, str, int], int]] = {}
@@ -223,6 +256,9 @@ class Exchange:
             self._withdraw(command, outcome)
         elif isinstance(command, SweepLiquidations):
             self._sweep_liquidations(command, outcome)
+        elif isinstance(command, TripCircuitBreaker):
+            self._market(command.symbol)
+            self._trip(command.symbol, command.reason, command.at, outcome)
         else:
             for book in self.books.values():
                 self._book_events(book.expire(command.at), outcome)
@@ -291,6 +327,13 @@ class Exchange:
             raise CommandRefused(
                 "ORACLE_UNHEALTHY",
                 f"{command.symbol} has no healthy index price: only reduce-only orders",
+            )
+        status = self.status[command.symbol]
+        if status.reduce_only(command.at) and not command.reduce_only:
+            raise CommandRefused(
+                "REDUCE_ONLY",
+                f"{command.symbol} is reduce-only until {status.reduce_only_until:%H:%M:%S} UTC "
+                f"({status.reason}): only orders that reduce a position",
             )
         lots = market.size_to_lots(command.size)
         limit_ticks = None
@@ -448,6 +491,7 @@ class Exchange:
         self._book_events(events, outcome)
         if command.healthy and command.mark is not None and command.index is not None:
             self._accrue_funding(command.symbol, command.mark, command.index, command.at, outcome)
+            self._watch_price_move(command.symbol, command.mark, command.at, outcome)
 
     # --- book events ------------------------------------------------------------------
 
@@ -551,6 +595,7 @@ class Exchange:
         self._settle_side(
             trade, trade.maker_order_id, price, size, fees.maker_fee, "MAKER", outcome
         )
+        self._watch_volume(trade.symbol, price * size // 10**12, trade.at, outcome)
         printed = TradePrinted(
             trade.trade_id, trade.symbol, price, size, trade.aggressor_side, trade.at
         )
@@ -664,6 +709,40 @@ class Exchange:
                 "bad_debt",
                 [(accounts.INSURANCE_FUND, -covered), (accounts.settlement(symbol), covered)],
             )
+
+    # --- circuit breakers -------------------------------------------------------------
+
+    def _watch_price_move(self, symbol: str, mark: int, at: datetime, outcome: Outcome) -> None:
+        marks = self._activity[symbol].marks
+        marks.append((at, mark))
+        while marks and at - marks[0][0] > BREAKER_MOVE_WINDOW:
+            marks.popleft()
+        low = min(price for _, price in marks)
+        high = max(price for _, price in marks)
+        if (high - low) * 10_000 > BREAKER_MOVE_BPS * low:
+            marks.clear()  # one trip per move, not one per tick of it
+            self._trip(symbol, "PRICE_MOVE", at, outcome)
+
+    def _watch_volume(self, symbol: str, notional: int, at: datetime, outcome: Outcome) -> None:
+        activity = self._activity[symbol]
+        minute = at.replace(second=0, microsecond=0)
+        if activity.minute_start != minute:
+            if activity.minute_start is not None:
+                activity.past_minutes.append(activity.minute_volume)
+            activity.minute_start, activity.minute_volume = minute, 0
+        activity.minute_volume += notional
+        history = activity.past_minutes
+        if len(history) < BREAKER_VOLUME_MIN_HISTORY_MINUTES:
+            return
+        normal = sum(history) // len(history)
+        spike = normal > 0 and activity.minute_volume > BREAKER_VOLUME_MULTIPLE * normal
+        if spike and not self.status[symbol].reduce_only(at):
+            self._trip(symbol, "VOLUME_SPIKE", at, outcome)
+
+    def _trip(self, symbol: str, reason: str, at: datetime, outcome: Outcome) -> None:
+        until = at + BREAKER_DURATION
+        self.status[symbol] = MarketStatus(until, reason)
+        outcome.events.append(MarketStatusChanged(symbol, "REDUCE_ONLY", reason, until, at))
 
     # --- funding ----------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from engine.trading.events import (
     EngineEvent,
     FundingPaid,
     MarginCall,
+    MarketStatusChanged,
     OrderFill,
     OrderUpdated,
     PositionChanged,
@@ -34,6 +35,8 @@ def topic_of(event: EngineEvent) -> str:
         return f"funding.{event.symbol}"
     if isinstance(event, PositionLiquidated):
         return f"liquidations.{event.symbol}"
+    if isinstance(event, MarketStatusChanged):
+        return f"market_status.{event.symbol}"
     assert isinstance(event, BalanceChanged)
     return f"balances.{event.account}"
 
