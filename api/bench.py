@@ -22,6 +22,9 @@ from engine.store.database import Database
 from engine.store.migrations import upgrade
 
 
+BENCH_SECRET = "bench-only-secret-" + "x" * 32
+
+
 def _machine() -> dict[str, Any]:
     return {"cpus": os.cpu_count(), "python": platform.python_version()}
 
@@ -116,10 +119,13 @@ async def run_graphql_bench(requests: int, concurrency: int, rounds: int) -> dic
     from api.app import create_app
     from api.settings import Settings
 
-    with tempfile.TemporaryDirectory() as directory:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as directory:
         database_url = f"sqlite+aiosqlite:///{directory}/bench.db"
         await asyncio.to_thread(upgrade, database_url)
-        app = create_app(Settings(database_url=database_url, demo=True))
+        # Production mode: no simulated venues, games or market makers competing for the
+        # cores while the request path is measured.
+        settings = Settings(database_url=database_url, demo=False, jwt_secret=BENCH_SECRET)
+        app = create_app(settings)
         body = {"query": "{ serverInfo { version serverTime mode } }"}
         results = []
         async with app.router.lifespan_context(app):
