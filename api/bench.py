@@ -21,7 +21,6 @@ from engine.ledger.model import InsufficientFunds
 from engine.store.database import Database
 from engine.store.migrations import upgrade
 
-
 BENCH_SECRET = "bench-only-secret-" + "x" * 32
 
 
