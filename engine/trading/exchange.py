@@ -341,6 +341,7 @@ class Exchange:
             limit_ticks = market.price_to_ticks(command.limit_price)
         risk_price = self._risk_price(market, command)
         position = self.positions.get((command.account, command.symbol))
+        self._require_one_leverage(command, position)
         self.ledger.open_accounts(accounts.trader_accounts(command.account, command.symbol))
         requirement = check_order(
             market,
@@ -397,6 +398,24 @@ class Exchange:
         )
         self._book_events(events, outcome)
         self._balance_event(command.account, command.at, outcome)
+
+    def _require_one_leverage(self, command: SubmitOrder, position: Position | None) -> None:
+        """One leverage per trader and market, for the position and every open order: two
+        resting orders at different leverage could otherwise both fill into one position."""
+        used = {
+            meta.leverage
+            for meta in self._orders.values()
+            if meta.account == command.account and meta.symbol == command.symbol
+        }
+        if position is not None:
+            used.add(position.leverage)
+        if used and used != {command.leverage}:
+            current = ", ".join(f"{leverage}x" for leverage in sorted(used))
+            raise CommandRefused(
+                "LEVERAGE_NOT_ALLOWED",
+                f"your position and orders in {command.symbol} use {current}: "
+                "close or cancel them to change leverage",
+            )
 
     def _risk_price(self, market: MarketConfig, command: SubmitOrder) -> int:
         """The price margin is reserved at: the limit, else where the reference says the
@@ -624,8 +643,13 @@ class Exchange:
         meta.remaining_lots -= lots
         meta.filled_lots += lots
         before = self.positions.get((account, symbol))
+        # Placement keeps one leverage per trader and market; should a position still
+        # differ, an increase takes the position's leverage rather than fail mid-trade.
+        leverage = meta.leverage
+        if before is not None and before.side is _order_side(meta.side).position_side:
+            leverage = before.leverage
         result = apply_fill(
-            before, Fill(account, symbol, _order_side(meta.side), size, price, meta.leverage)
+            before, Fill(account, symbol, _order_side(meta.side), size, price, leverage)
         )
         legs, funded_margin = self._fill_legs(account, symbol, before, result, share, fee)
         position = result.position
