@@ -32,6 +32,7 @@ from engine.matching import (
     OrderExpired,
     OrderFilled,
     OrderPartiallyFilled,
+    OrderRested,
     OrderType,
     OrderView,
     PlaceOrder,
@@ -57,6 +58,8 @@ REFERENCES = st.sampled_from(
         ReferencePrices(98, 103),
         ReferencePrices(104, 105),
         ReferencePrices(100, 111),
+        ReferencePrices(106, 116),
+        ReferencePrices(94, 99),
         ReferencePrices(None, 110),
         ReferencePrices(100, None),
         ReferencePrices(105, 105),
@@ -232,6 +235,11 @@ class BookMachine(RuleBasedStateMachine):
     def reprice(self, reference: ReferencePrices) -> None:
         self._apply(UpdateReference(reference, self.now))
 
+    @rule(bid=st.integers(96, 110), spread=st.integers(1, 8))
+    def move_reference(self, bid: int, spread: int) -> None:
+        """A tradable reference among the orders' prices, so pegs cross resting limits."""
+        self._apply(UpdateReference(ReferencePrices(bid, bid + spread), self.now))
+
     @rule(seconds=st.integers(0, 6))
     def expire(self, seconds: int) -> None:
         self.now += timedelta(seconds=seconds)
@@ -258,6 +266,12 @@ class BookMachine(RuleBasedStateMachine):
         buy_fills = sum(t.filled for t in self.orders.values() if t.command.side is Side.BUY)
         sell_fills = sum(t.filled for t in self.orders.values() if t.command.side is Side.SELL)
         assert buy_fills == sell_fills == self.bought == self.sold
+
+    @invariant()
+    def all_or_none_orders_fill_whole_or_not_at_all(self) -> None:
+        for tracked in self.orders.values():
+            if tracked.command.all_or_none:
+                assert tracked.filled in (0, tracked.size)
 
     @invariant()
     def no_resting_pair_could_trade(self) -> None:
@@ -346,13 +360,15 @@ class BookMachine(RuleBasedStateMachine):
             assert self.twin.handle(command) == events
         incoming = command if isinstance(command, PlaceOrder) else None
         taker_remaining = incoming.size if incoming is not None else 0
+        arriving = incoming is not None  # until it rests: then its terms are a resting order's
         for event in events:
             if isinstance(event, TradeExecuted):
-                if incoming is not None and event.taker_order_id == incoming.order_id:
+                if arriving and incoming is not None and event.taker_order_id == incoming.order_id:
                     self._check_priority(event, incoming, taker_remaining, before)
                     taker_remaining -= event.size
                 self._check_trade(event, incoming)
             else:
+                arriving = arriving and not isinstance(event, OrderRested)
                 self._track(event, incoming)
 
     def _track(self, event: BookEvent, incoming: PlaceOrder | None) -> None:
@@ -364,6 +380,8 @@ class BookMachine(RuleBasedStateMachine):
             left = event.remaining if isinstance(event, OrderPartiallyFilled) else 0
             assert tracked.size - tracked.filled == left
             tracked.open = left > 0
+            if left:  # a fill that does not complete the order reaches its minimum
+                assert event.size >= tracked.command.min_quantity
         elif isinstance(event, OrderCancelled | OrderExpired):
             tracked = self.orders[event.order_id]
             gone = event.cancelled_size if isinstance(event, OrderCancelled) else event.expired_size

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.matching import OrderType, ReferencePrices
+from engine.matching import OrderBook, OrderType, ReferencePrices
 from tests.unit.matching.helpers import (
     AT,
     BUY,
@@ -17,10 +17,10 @@ from tests.unit.matching.helpers import (
 )
 
 
-def _level(book: object, order_id: str) -> int | None:
-    view = book.order(order_id)  # type: ignore[attr-defined]
+def _level(book: OrderBook, order_id: str) -> int | None:
+    view = book.order(order_id)
     assert view is not None
-    return view.price  # type: ignore[no-any-return]
+    return view.price
 
 
 def test_pegs_stand_at_mid_bid_and_ask_with_offsets_and_caps() -> None:

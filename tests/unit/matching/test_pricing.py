@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.matching import OrderType, ReferencePrices, Side
-from engine.matching.pricing import execution_price, floating_price, midpoint_toward_resting
+from engine.matching.pricing import execution_price, floating_price
 from tests.unit.matching.helpers import BUY, SELL
 
 
@@ -77,7 +77,7 @@ def test_floating_levels_against_100_x_110(
 def test_midpoint_half_tick_goes_toward_the_resting_limit(
     resting: int, incoming: int, price: int
 ) -> None:
-    assert midpoint_toward_resting(resting, incoming) == price
+    assert execution_price(incoming, resting, maker_floating=False) == price
 
 
 def test_execution_price_table() -> None:

@@ -116,7 +116,8 @@ def test_market_against_a_resting_peg_trades_at_the_peg_level() -> None:
 def test_market_against_a_resting_market_trades_at_the_reference_mid() -> None:
     book = new_book()
     rest_all(book, market("mb", BUY, 2, "M", time_in_force=TimeInForce.GTC))
-    assert book.order("mb") is not None and book.order("mb").price == 105  # type: ignore[union-attr]
+    resting_market = book.order("mb")
+    assert resting_market is not None and resting_market.price == 105
 
     assert fills(book.place(market("ms", SELL, 2, "T"))) == [("mb", "ms", 105, 2)]
 

@@ -128,4 +128,4 @@ def test_next_expiry_skips_orders_that_closed_before_expiring() -> None:
     book.place(market("t", BUY, 1, "T"))  # fills "a"
 
     assert book.next_expiry() == later(8)
-    assert [event.order_id for event in book.expire(later(9))] == ["b"]
+    assert [event.order_id for event in only(book.expire(later(9)), OrderExpired)] == ["b"]
