@@ -122,6 +122,10 @@ class Mutation:
     close_position: PositionResult = strawberry.mutation(
         resolver=trading.close_position, description="Close the whole position at market."
     )
+    set_tp_sl: PositionResult = strawberry.mutation(
+        resolver=trading.set_tp_sl,
+        description="Take-profit and stop-loss marks for a position; omit one to clear it.",
+    )
     adjust_margin: PositionResult = strawberry.mutation(
         resolver=trading.adjust_margin,
         description="Add (positive) or remove (negative) isolated margin, in USDT.",

@@ -125,6 +125,22 @@ async def close_position(info: Info, symbol: str) -> PositionResult:
     )
 
 
+async def set_tp_sl(
+    info: Info,
+    symbol: str,
+    take_profit: scalars.Decimal | None = None,
+    stop_loss: scalars.Decimal | None = None,
+) -> PositionResult:
+    try:
+        take = _optional_units(take_profit, PRICE_DECIMALS, "INVALID_TICK", "take-profit")
+        stop = _optional_units(stop_loss, PRICE_DECIMALS, "INVALID_TICK", "stop-loss")
+    except _Refusal as refusal:
+        return refusal.error  # type: ignore[return-value]
+    return await _position_change(
+        info, lambda account, at: commands.SetTpSl(account, symbol, take, stop, at), symbol
+    )
+
+
 async def adjust_margin(info: Info, symbol: str, amount: scalars.Decimal) -> PositionResult:
     try:
         units = _signed_usdt(amount)
@@ -385,6 +401,7 @@ def _position(info: Info, position: Any) -> Position:
     mark = exchange.prices[position.symbol].mark
     market = exchange.markets[position.symbol]
     liquidation = liquidation_price(position, market.tick_size)
+    take, stop = exchange.tp_sl.get((position.account, position.symbol), (None, None))
     ratio = None if mark is None else margin_ratio(position, mark)
     return Position(
         symbol=position.symbol,
@@ -406,6 +423,8 @@ def _position(info: Info, position: Any) -> Position:
             )
         ),
         liquidation_price=None if liquidation is None else _price(liquidation),
+        take_profit=None if take is None else _price(take),
+        stop_loss=None if stop is None else _price(stop),
     )
 
 

@@ -109,6 +109,8 @@ class Position:
     liquidation_price: Decimal | None = strawberry.field(
         description="The mark at which this position is liquidated, exactly."
     )
+    take_profit: Decimal | None = None
+    stop_loss: Decimal | None = None
 
 
 @strawberry.type(description="A trade on the public tape: no accounts, no orders.")
@@ -209,6 +211,7 @@ TRADING_ERRORS: dict[str, type[UserError]] = {
     "NO_REFERENCE_PRICE": OracleUnhealthyError,
     "ORDER_NOT_FOUND": OrderNotFoundError,
     "NO_POSITION": NoPositionError,
+    "INVALID_TRIGGER": InvalidTickError,
     "ENGINE_UNAVAILABLE": EngineUnavailableError,
 }
 

@@ -92,6 +92,18 @@ class AdjustMargin:
 
 
 @dataclass(frozen=True, slots=True)
+class SetTpSl:
+    """Take-profit and stop-loss on a position: closed at market when the mark reaches
+    either. None clears that trigger."""
+
+    account: str
+    symbol: str
+    take_profit: int | None
+    stop_loss: int | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class UpdatePrices:
     """The oracle's view of one market, journaled so replays see the same prices."""
 
@@ -138,6 +150,7 @@ Command = (
     | ExpireOrders
     | SweepLiquidations
     | TripCircuitBreaker
+    | SetTpSl
 )
 
 COMMAND_TYPES: dict[str, type[Any]] = {
@@ -155,6 +168,7 @@ COMMAND_TYPES: dict[str, type[Any]] = {
         ExpireOrders,
         SweepLiquidations,
         TripCircuitBreaker,
+        SetTpSl,
     )
 }
 

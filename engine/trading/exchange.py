@@ -79,6 +79,7 @@ from engine.trading.commands import (
     ClosePosition,
     Command,
     Deposit,
+    SetTpSl,
     SubmitOrder,
     SweepLiquidations,
     TripCircuitBreaker,
@@ -212,6 +213,8 @@ class Exchange:
             market.symbol: deque(maxlen=FUNDING_HISTORY_LENGTH) for market in markets
         }
         self.status = {market.symbol: MarketStatus() for market in markets}
+        # (trader, market) -> (take-profit, stop-loss) marks
+        self.tp_sl: dict[tuple[str, str], tuple[int | None, int | None]] = {}
         self._activity = {market.symbol: _MarketActivity() for market in markets}
         self._orders: dict[str, _OrderMeta] = {}
         # deposit/withdrawal reference -> (what it asked, the sequence that applied it)
@@ -256,6 +259,8 @@ class Exchange:
             self._withdraw(command, outcome)
         elif isinstance(command, SweepLiquidations):
             self._sweep_liquidations(command, outcome)
+        elif isinstance(command, SetTpSl):
+            self._set_tp_sl(command, outcome)
         elif isinstance(command, TripCircuitBreaker):
             self._market(command.symbol)
             self._trip(command.symbol, command.reason, command.at, outcome)
@@ -511,6 +516,7 @@ class Exchange:
         if command.healthy and command.mark is not None and command.index is not None:
             self._accrue_funding(command.symbol, command.mark, command.index, command.at, outcome)
             self._watch_price_move(command.symbol, command.mark, command.at, outcome)
+            self._fire_tp_sl(command.symbol, command.mark, command.at, outcome)
 
     # --- book events ------------------------------------------------------------------
 
@@ -734,6 +740,55 @@ class Exchange:
                 [(accounts.INSURANCE_FUND, -covered), (accounts.settlement(symbol), covered)],
             )
 
+    # --- take-profit and stop-loss -----------------------------------------------------
+
+    def _set_tp_sl(self, command: SetTpSl, outcome: Outcome) -> None:
+        key = (command.account, command.symbol)
+        market = self._market(command.symbol)
+        position = self.positions.get(key)
+        if position is None:
+            raise CommandRefused("NO_POSITION", f"no open position in {command.symbol}")
+        mark = self.prices[command.symbol].mark
+        long = position.side.value == "LONG"
+        for name, trigger, above in (
+            ("take-profit", command.take_profit, long),
+            ("stop-loss", command.stop_loss, not long),
+        ):
+            if trigger is None:
+                continue
+            market.require_valid_price(trigger)
+            if mark is not None and (trigger <= mark if above else trigger >= mark):
+                side = "above" if above else "below"
+                raise CommandRefused(
+                    "INVALID_TRIGGER",
+                    f"the {name} of a {position.side.value.lower()} must be {side} the mark price",
+                )
+        if command.take_profit is None and command.stop_loss is None:
+            self.tp_sl.pop(key, None)
+        else:
+            self.tp_sl[key] = (command.take_profit, command.stop_loss)
+        self._position_event(command.account, command.symbol, command.at, outcome)
+
+    def _fire_tp_sl(self, symbol: str, mark: int, at: datetime, outcome: Outcome) -> None:
+        for (account, market), (take_profit, stop_loss) in list(self.tp_sl.items()):
+            if market != symbol:
+                continue
+            position = self.positions.get((account, symbol))
+            if position is None:
+                del self.tp_sl[(account, symbol)]
+                continue
+            long = position.side.value == "LONG"
+            hit_profit = take_profit is not None and (
+                mark >= take_profit if long else mark <= take_profit
+            )
+            hit_loss = stop_loss is not None and (mark <= stop_loss if long else mark >= stop_loss)
+            if hit_profit or hit_loss:
+                del self.tp_sl[(account, symbol)]
+                try:
+                    self._close_position(ClosePosition(account, symbol, at), outcome)
+                except CommandRefused:
+                    continue  # no price to close at: the trigger is spent, the position stays
+
     # --- circuit breakers -------------------------------------------------------------
 
     def _watch_price_move(self, symbol: str, mark: int, at: datetime, outcome: Outcome) -> None:
@@ -920,6 +975,7 @@ class Exchange:
     def _set_position(self, account: str, symbol: str, position: Position | None) -> None:
         if position is None:
             self.positions.pop((account, symbol), None)
+            self.tp_sl.pop((account, symbol), None)
             self.monitor.remove(symbol, account)
             self.liquidation_queue.discard(f"{symbol}:{account}")
         else:
