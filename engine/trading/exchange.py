@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from engine.errors import DomainError
 from engine.ledger import AccountKey, EntryRequest, InsufficientFunds, Leg
@@ -203,6 +203,7 @@ class Exchange:
         self.ledger.open_accounts([accounts.WORLD, accounts.FEES, accounts.INSURANCE_FUND])
         self.ledger.open_accounts(accounts.settlement(symbol) for symbol in self.markets)
         self.sequence = 0
+        self.now = datetime.min.replace(tzinfo=UTC)  # the time of the command being applied
         self.monitor = LiquidationMonitor()
         self.liquidation_queue = LiquidationQueue()
         self.funding: dict[str, FundingAccumulator] = {}
@@ -213,6 +214,9 @@ class Exchange:
             market.symbol: deque(maxlen=FUNDING_HISTORY_LENGTH) for market in markets
         }
         self.status = {market.symbol: MarketStatus() for market in markets}
+        # Positions whose size changed while a batch of book events is applied: their
+        # reduce-only orders are trimmed once the batch is done.
+        self._resized: set[tuple[str, str]] = set()
         # (trader, market) -> (take-profit, stop-loss) marks
         self.tp_sl: dict[tuple[str, str], tuple[int | None, int | None]] = {}
         self._activity = {market.symbol: _MarketActivity() for market in markets}
@@ -227,6 +231,7 @@ class Exchange:
         if sequence != self.sequence + 1:
             raise ValueError(f"command {sequence} applied after {self.sequence}")
         self.sequence = sequence
+        self.now = command.at
         self._entry_counter = 0
         outcome = Outcome(sequence)
         try:
@@ -525,6 +530,9 @@ class Exchange:
         refused: a failure is a broken invariant, and the engine stops rather than guess."""
         try:
             self._apply_book_events(events, outcome)
+            while self._resized:
+                account, symbol = self._resized.pop()
+                self._shrink_reduce_only(account, symbol, outcome)
         except (CancelOrAmendRefused, InvariantBroken):
             raise
         except DomainError as error:
@@ -972,7 +980,36 @@ class Exchange:
 
     # --- helpers ----------------------------------------------------------------------
 
+    def _shrink_reduce_only(self, account: str, symbol: str, outcome: Outcome) -> None:
+        """Reduce-only orders may never add up to more than the position they reduce:
+        the oldest keep their size, the newest are cut down or cancelled."""
+        position = self.positions.get((account, symbol))
+        market = self.markets[symbol]
+        closing = None
+        allowed = 0
+        if position is not None:
+            closing = Side.SELL if position.side.value == "LONG" else Side.BUY
+            allowed = market.size_to_lots(position.size)
+        book = self.books[symbol]
+        at = self.now
+        for order_id, meta in list(self._orders.items()):
+            if meta.account != account or meta.symbol != symbol or not meta.reduce_only:
+                continue
+            if meta.side is closing and meta.remaining_lots <= allowed:
+                allowed -= meta.remaining_lots
+                continue
+            keep = allowed if meta.side is closing else 0
+            allowed -= keep
+            if keep == 0:
+                events = book.cancel(BookCancel(order_id, account, at))
+            else:
+                events = book.amend(BookAmend(order_id, account, meta.filled_lots + keep, at))
+            self._apply_book_events(events, outcome)
+
     def _set_position(self, account: str, symbol: str, position: Position | None) -> None:
+        before = self.positions.get((account, symbol))
+        if (0 if before is None else before.size) != (0 if position is None else position.size):
+            self._resized.add((account, symbol))
         if position is None:
             self.positions.pop((account, symbol), None)
             self.tp_sl.pop((account, symbol), None)

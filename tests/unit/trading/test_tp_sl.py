@@ -37,3 +37,19 @@ def test_triggers_on_the_wrong_side_of_the_mark_are_refused() -> None:
     assert not wrong.accepted and wrong.code == "INVALID_TRIGGER"
     nobody = venue.do(SetTpSl("carol", SYMBOL, px("62000"), None, venue.tick()))
     assert not nobody.accepted and nobody.code == "NO_POSITION"
+
+
+def test_reduce_only_orders_shrink_with_the_position() -> None:
+    venue = Venue()
+    long_position(venue)
+    first = venue.limit("alice", Side.SELL, "0.06", "61000", reduce_only=True)
+    second = venue.limit("alice", Side.SELL, "0.04", "61500", reduce_only=True)
+    assert first.accepted and second.accepted
+    # Alice sells 0.05 of her 0.1 another way: 0.05 is left to reduce.
+    venue.limit("carol", Side.BUY, "0.05", "60000")
+    venue.do(SetTpSl("alice", SYMBOL, None, None, venue.tick()))
+    sold = venue.market("alice", Side.SELL, "0.05")
+    assert sold.accepted
+    orders = {o.order_id: o for o in venue.exchange.open_orders("alice")}
+    assert orders[first.order_id].remaining == 5_000_000  # cut from 0.06 to 0.05
+    assert second.order_id not in orders  # the newest is cancelled
