@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None, venue: Venue | None = None) -> 
                 redis_url=settings.redis_url,
                 demo_mode=settings.demo,
                 price_sources=tuple(settings.price_sources),
+                market_makers=settings.market_makers,
             )
         )
     running = venue

@@ -219,3 +219,88 @@ def run_oracle_bench(symbols: int, rounds: int) -> dict[str, Any]:
         "target_ms": 10,
         "machine": _machine(),
     }
+
+
+PLACE_ORDER = """mutation($id: String!) { placeOrder(input: {symbol: "BTC-USDT-PERP",
+  side: BUY, type: LIMIT, size: "0.001", price: "1000", leverage: 5, clientOrderId: $id}) {
+  __typename ... on UserError { code } } }"""
+
+
+async def run_orders_bench(
+    database_url: str, requests: int, concurrency: int, rounds: int
+) -> dict[str, Any]:
+    """placeOrder end to end: a real `godark serve` on loopback, this process the client.
+
+    Orders rest far below the market, so every request takes the whole path — HTTP,
+    GraphQL, the sequencer's journal and ledger transaction — without matching noise.
+    """
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {key: value for key, value in os.environ.items() if not key.startswith("GODARK_")}
+    env.update(
+        GODARK_DATABASE_URL=database_url,
+        GODARK_BIND=f"127.0.0.1:{port}",
+        GODARK_LOG_LEVEL="WARNING",
+        GODARK_MARKET_MAKERS="false",
+    )
+    godark = str(Path(sys.executable).parent / "godark")
+    await asyncio.to_thread(
+        subprocess.run, [godark, "migrate"], env=env, check=True, capture_output=True
+    )
+    server = await asyncio.create_subprocess_exec(
+        godark, "serve", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    base = f"http://127.0.0.1:{port}"
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    results = []
+    try:
+        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+            await _wait_until_tradable(client, server)
+            for round_number in range(rounds):
+
+                async def place(index: int, round_number: int = round_number) -> None:
+                    body = {
+                        "query": PLACE_ORDER,
+                        "variables": {"id": f"bench-{round_number}-{index}"},
+                    }
+                    response = await client.post("/graphql", json=body)
+                    result = response.json()["data"]["placeOrder"]
+                    if result["__typename"] != "OrderPlaced":
+                        raise RuntimeError(f"order refused: {result}")
+
+                results.append(await _timed_round(requests, concurrency, place))
+    finally:
+        server.terminate()
+        await asyncio.wait_for(server.wait(), 30)
+    return {
+        "benchmark": "place_order_http",
+        "database": database_url.split(":", 1)[0],
+        "requests_per_round": requests,
+        "concurrency": concurrency,
+        "rounds": rounds,
+        **_summary(results, requests),
+        "targets": {"orders_per_second": 1_000, "latency_ms_p99": 50},
+        "machine": _machine(),
+    }
+
+
+async def _wait_until_tradable(client: httpx.AsyncClient, server: Any) -> None:
+    query = '{ market(symbol: "BTC-USDT-PERP") { oracleHealthy } }'
+    for _ in range(600):
+        if server.returncode is not None:
+            raise RuntimeError("the server exited")
+        try:
+            body = (await client.post("/graphql", json={"query": query})).json()
+            if body["data"]["market"]["oracleHealthy"]:
+                await asyncio.sleep(1.0)  # the engine has its first prices too
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.1)
+    raise RuntimeError("the market never became tradable")

@@ -152,6 +152,19 @@ def bench_engine(
     typer.echo(json.dumps(run_engine_bench(orders, rounds), indent=2))
 
 
+@bench_app.command("orders")
+def bench_orders(
+    requests: Annotated[int, typer.Option(min=1)] = 3_000,
+    concurrency: Annotated[int, typer.Option(min=1)] = 32,
+    rounds: Annotated[int, typer.Option(min=1)] = 3,
+) -> None:
+    """placeOrder over HTTP against a real server on loopback (GODARK_DATABASE_URL)."""
+    from api.bench import run_orders_bench
+
+    result = asyncio.run(run_orders_bench(_settings().database_url, requests, concurrency, rounds))
+    typer.echo(json.dumps(result, indent=2))
+
+
 @bench_app.command("liquidation")
 def bench_liquidation(
     positions: Annotated[int, typer.Option(min=1)] = 100_000,

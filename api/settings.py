@@ -42,6 +42,9 @@ class Settings(BaseSettings):
         default_factory=list,
         description="venues to stream real prices from, e.g. binance,coinbase; empty = simulated",
     )
+    market_makers: bool = Field(
+        default=True, description="in demo mode, run the simulated market makers"
+    )
     log_level: LogLevel = "INFO"
     bind: str = Field(default="127.0.0.1:8000", description="host:port the server listens on")
     web_dist: Path = REPOSITORY_ROOT / "web" / "dist"

@@ -62,3 +62,13 @@ def test_bench_prints_one_json_object_with_medians(benchmark: str, cli_env: dict
     assert report["ops_per_second_median"] > 0
     assert len(report["ops_per_second_rounds"]) == 2
     assert report["machine"]["cpus"] >= 1
+
+
+def test_bench_orders_drives_a_real_server(cli_env: dict[str, str]) -> None:
+    result = godark(
+        "bench", "orders", "--requests", "20", "--concurrency", "4", "--rounds", "1", env=cli_env
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout)
+    assert report["benchmark"] == "place_order_http"
+    assert report["ops_per_second_median"] > 0
