@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -52,6 +52,16 @@ class AccountKey:
     owner_id: str
     purpose: AccountPurpose
     asset: str
+    # Keys are dictionary keys on every ledger step: hash them once, not at each lookup.
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "_hash", hash((self.owner_kind, self.owner_id, self.purpose, self.asset))
+        )
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def __str__(self) -> str:
         return f"{self.owner_kind}:{self.owner_id}:{self.purpose}:{self.asset}"

@@ -403,7 +403,9 @@ class OrderBook:
 
     def _match_incoming(self, order: Order, at: datetime, events: list[BookEvent]) -> None:
         price = order.limit_price if order.order_type is _LIMIT else self._incoming_price(order)
-        if order.all_or_none or order.time_in_force is _FOK:
+        if not self._reaches_other_side(order.side is _BUY, price):
+            stopped_by_self_trade = False  # most orders: nothing to trade with, so no search
+        elif order.all_or_none or order.time_in_force is _FOK:
             stopped_by_self_trade = self._trade_all_or_nothing(order, price, at, events)
         else:
             stopped_by_self_trade = self._take_liquidity(order, price, at, events)
@@ -494,6 +496,14 @@ class OrderBook:
                     continue
                 return maker, price
         return None
+
+    def _reaches_other_side(self, buying: bool, taker_price: int | None) -> bool:
+        """Whether the best opposite level is within the taker's price at all."""
+        if buying:
+            asks = self._asks.prices
+            return bool(asks) and (taker_price is None or taker_price >= asks[0])
+        bids = self._bids.prices
+        return bool(bids) and (taker_price is None or taker_price <= bids[-1])
 
     def _incoming_price(self, order: Order) -> int | None:
         """The price an arriving MARKET (None: any price) or peg matches at."""
@@ -588,7 +598,7 @@ class OrderBook:
         )
 
     def _insert_resting(self, order: Order) -> None:
-        """Index an order that rests; it has the highest sequence yet (or restore order)."""
+        """Index a resting order: the newest yet, or one restored in sequence order."""
         order_id = order.order_id
         self._orders[order_id] = order
         by_account = self._orders_by_account.get(order.account_id)

@@ -57,9 +57,9 @@ class BookSide:
         assert price is not None
         level = self.levels[price]
         if level[0] is order:
-            level.popleft()
+            level.popleft()  # a fill: makers leave from the front
         else:
-            level.remove(order)
+            level.remove(order)  # a cancel inside a level: linear in that level only
         if not level:
             del self.levels[price]
             del self.prices[bisect_left(self.prices, price)]

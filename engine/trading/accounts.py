@@ -1,24 +1,34 @@
-"""Which ledger account holds which money of a trader and of the venue."""
+"""Which ledger account holds which money of a trader and of the venue.
+
+Keys are cached: the engine asks for the same few accounts on every fill.
+"""
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 from engine.ledger import USDT, AccountKey, AccountPurpose, OwnerKind
 
 WORLD = AccountKey(OwnerKind.VENUE, "world", AccountPurpose.EXTERNAL, USDT.symbol)
 FEES = AccountKey(OwnerKind.VENUE, "venue", AccountPurpose.FEES, USDT.symbol)
 INSURANCE_FUND = AccountKey(OwnerKind.VENUE, "insurance", AccountPurpose.INSURANCE_FUND, "USDT")
+# Enough for every active trader's accounts in every market; older keys are rebuilt.
+KEY_CACHE_SIZE = 65_536
 LIQUIDATOR = AccountKey(OwnerKind.VENUE, "liquidator", AccountPurpose.FEES, USDT.symbol)
 
 
+@lru_cache(maxsize=KEY_CACHE_SIZE)
 def available(account: str) -> AccountKey:
     return AccountKey(OwnerKind.USER, account, AccountPurpose.AVAILABLE, USDT.symbol)
 
 
+@lru_cache(maxsize=KEY_CACHE_SIZE)
 def order_margin(account: str, symbol: str) -> AccountKey:
     """Margin and worst-case fees held for the account's open orders in one market."""
     return AccountKey(OwnerKind.USER, f"{account}/{symbol}", AccountPurpose.LOCKED, USDT.symbol)
 
 
+@lru_cache(maxsize=KEY_CACHE_SIZE)
 def collateral(account: str, symbol: str) -> AccountKey:
     """The isolated margin of the account's position in one market."""
     return AccountKey(
@@ -26,6 +36,7 @@ def collateral(account: str, symbol: str) -> AccountKey:
     )
 
 
+@lru_cache(maxsize=KEY_CACHE_SIZE)
 def settlement(symbol: str) -> AccountKey:
     return AccountKey(OwnerKind.MARKET, symbol, AccountPurpose.SETTLEMENT, USDT.symbol)
 

@@ -221,6 +221,9 @@ class Exchange:
         self.tp_sl: dict[tuple[str, str], tuple[int | None, int | None]] = {}
         self._activity = {market.symbol: _MarketActivity() for market in markets}
         self._orders: dict[str, _OrderMeta] = {}
+        # The same orders by (trader, market): what per-trader checks walk, so their cost
+        # does not grow with the whole book.
+        self._orders_of: dict[tuple[str, str], dict[str, _OrderMeta]] = {}
         # deposit/withdrawal reference -> (what it asked, the sequence that applied it)
         self._references: dict[str, tuple[tuple[str, str, int], int]] = {}
         self._entry_counter = 0
@@ -375,7 +378,7 @@ class Exchange:
                     (accounts.order_margin(command.account, command.symbol), requirement.total),
                 ],
             )
-        self._orders[order_id] = _OrderMeta(
+        self._orders[order_id] = meta = _OrderMeta(
             account=command.account,
             symbol=command.symbol,
             side=command.side,
@@ -389,6 +392,7 @@ class Exchange:
             remaining_lots=lots,
             placed_at=command.at,
         )
+        self._orders_of.setdefault((command.account, command.symbol), {})[order_id] = meta
         events = self.books[command.symbol].place(
             BookPlace(
                 order_id=order_id,
@@ -412,11 +416,8 @@ class Exchange:
     def _require_one_leverage(self, command: SubmitOrder, position: Position | None) -> None:
         """One leverage per trader and market, for the position and every open order: two
         resting orders at different leverage could otherwise both fill into one position."""
-        used = {
-            meta.leverage
-            for meta in self._orders.values()
-            if meta.account == command.account and meta.symbol == command.symbol
-        }
+        mine = self._orders_of.get((command.account, command.symbol), {})
+        used = {meta.leverage for meta in mine.values()}
         if position is not None:
             used.add(position.leverage)
         if used and used != {command.leverage}:
@@ -552,7 +553,7 @@ class Exchange:
                 self._order_amended(event, outcome)
             elif isinstance(event, DuplicateClientOrderId):
                 self._release(event.order_id, outcome, event.at)
-                self._orders.pop(event.order_id, None)
+                self._forget(event.order_id)
                 outcome.order_id = event.existing_order_id
             elif isinstance(event, CancelRejected | AmendRejected):
                 raise CancelOrAmendRefused(event.code.value, event.message)
@@ -574,7 +575,7 @@ class Exchange:
         meta.remaining_lots = 0
         self._release(event.order_id, outcome, event.at)
         self._order_event(event.order_id, meta, status, reason, event.at, outcome)
-        del self._orders[event.order_id]
+        self._forget(event.order_id)
         if isinstance(event, OrderRejected) and outcome.order_id == event.order_id:
             outcome.accepted = False
             outcome.code = event.code.value
@@ -695,7 +696,7 @@ class Exchange:
         self._order_event(order_id, meta, status, None, trade.at, outcome)
         if meta.remaining_lots == 0:
             self._release(order_id, outcome, trade.at)
-            del self._orders[order_id]
+            self._forget(order_id)
         self._position_event(account, symbol, trade.at, outcome)
         self._balance_event(account, trade.at, outcome)
 
@@ -927,11 +928,8 @@ class Exchange:
         verdict = assess(position, mark, market.step_size)
         if not isinstance(verdict, Liquidate):
             return
-        for order_id, meta in list(self._orders.items()):
-            if meta.account == account and meta.symbol == symbol:
-                self._book_events(
-                    self.books[symbol].cancel(BookCancel(order_id, account, at)), outcome
-                )
+        for order_id in list(self._orders_of.get((account, symbol), {})):
+            self._book_events(self.books[symbol].cancel(BookCancel(order_id, account, at)), outcome)
         side = Side.SELL if position.side.value == "LONG" else Side.BUY
         before = len(outcome.events)
         self._submit(
@@ -992,8 +990,8 @@ class Exchange:
             allowed = market.size_to_lots(position.size)
         book = self.books[symbol]
         at = self.now
-        for order_id, meta in list(self._orders.items()):
-            if meta.account != account or meta.symbol != symbol or not meta.reduce_only:
+        for order_id, meta in list(self._orders_of.get((account, symbol), {}).items()):
+            if not meta.reduce_only:
                 continue
             if meta.side is closing and meta.remaining_lots <= allowed:
                 allowed -= meta.remaining_lots
@@ -1005,6 +1003,15 @@ class Exchange:
             else:
                 events = book.amend(BookAmend(order_id, account, meta.filled_lots + keep, at))
             self._apply_book_events(events, outcome)
+
+    def _forget(self, order_id: str) -> None:
+        meta = self._orders.pop(order_id, None)
+        if meta is not None:
+            mine = self._orders_of.get((meta.account, meta.symbol))
+            if mine is not None:
+                mine.pop(order_id, None)
+                if not mine:
+                    del self._orders_of[(meta.account, meta.symbol)]
 
     def _set_position(self, account: str, symbol: str, position: Position | None) -> None:
         before = self.positions.get((account, symbol))
@@ -1099,8 +1106,14 @@ class Exchange:
     def open_orders(self, account: str) -> list[OrderUpdated]:
         """The account's open orders, as the order updates it would be sent."""
         views = []
-        for order_id, meta in self._orders.items():
-            if meta.account == account and meta.remaining_lots > 0:
+        mine = [
+            (order_id, meta)
+            for (owner, _), orders in self._orders_of.items()
+            if owner == account
+            for order_id, meta in orders.items()
+        ]
+        for order_id, meta in sorted(mine, key=lambda item: item[1].placed_at):
+            if meta.remaining_lots > 0:
                 status = "PARTIALLY_FILLED" if meta.filled_lots else "OPEN"
                 probe = Outcome(self.sequence)
                 self._order_event(order_id, meta, status, None, meta.placed_at, probe)
