@@ -12,7 +12,7 @@ for open orders) and collateral (the isolated margin of the position).
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -224,6 +224,8 @@ class Exchange:
         # The same orders by (trader, market): what per-trader checks walk, so their cost
         # does not grow with the whole book.
         self._orders_of: dict[tuple[str, str], dict[str, _OrderMeta]] = {}
+        # How many open orders of a trader in a market use each leverage.
+        self._leverages: dict[tuple[str, str], Counter[int]] = {}
         # deposit/withdrawal reference -> (what it asked, the sequence that applied it)
         self._references: dict[str, tuple[tuple[str, str, int], int]] = {}
         self._entry_counter = 0
@@ -393,6 +395,9 @@ class Exchange:
             placed_at=command.at,
         )
         self._orders_of.setdefault((command.account, command.symbol), {})[order_id] = meta
+        self._leverages.setdefault((command.account, command.symbol), Counter())[
+            command.leverage
+        ] += 1
         events = self.books[command.symbol].place(
             BookPlace(
                 order_id=order_id,
@@ -416,8 +421,7 @@ class Exchange:
     def _require_one_leverage(self, command: SubmitOrder, position: Position | None) -> None:
         """One leverage per trader and market, for the position and every open order: two
         resting orders at different leverage could otherwise both fill into one position."""
-        mine = self._orders_of.get((command.account, command.symbol), {})
-        used = {meta.leverage for meta in mine.values()}
+        used = set(self._leverages.get((command.account, command.symbol), ()))
         if position is not None:
             used.add(position.leverage)
         if used and used != {command.leverage}:
@@ -1007,6 +1011,12 @@ class Exchange:
     def _forget(self, order_id: str) -> None:
         meta = self._orders.pop(order_id, None)
         if meta is not None:
+            leverages = self._leverages[(meta.account, meta.symbol)]
+            leverages[meta.leverage] -= 1
+            if leverages[meta.leverage] == 0:
+                del leverages[meta.leverage]
+                if not leverages:
+                    del self._leverages[(meta.account, meta.symbol)]
             mine = self._orders_of.get((meta.account, meta.symbol))
             if mine is not None:
                 mine.pop(order_id, None)
