@@ -130,3 +130,37 @@ def test_the_trade_page_shows_live_oracle_prices(browser_page: Page, server_url:
     expect(browser_page.get_by_test_id("ticker-index")).to_have_text(
         re.compile(r"^\d{3,5}\.\d+$"), timeout=10_000
     )
+
+
+def test_a_newcomer_opens_a_100x_long_and_closes_it(browser_page: Page, server_url: str) -> None:
+    browser_page.goto(server_url)
+    expect(browser_page.get_by_test_id("index-price-BTC-USDT-PERP")).to_have_text(
+        re.compile(r"^\d"), timeout=15_000
+    )
+    browser_page.get_by_test_id("ticket-side-buy").click()
+    browser_page.get_by_test_id("ticket-type-market").click()
+    browser_page.get_by_test_id("ticket-leverage-100").click()
+    browser_page.get_by_test_id("ticket-size").fill("0.01")
+    result = browser_page.get_by_test_id("ticket-result")
+    for _ in range(10):  # the simulated makers quote within a couple of seconds of start
+        browser_page.get_by_test_id("ticket-submit").click()
+        expect(result).not_to_be_empty(timeout=10_000)
+        if "Filled" in result.inner_text():
+            break
+        browser_page.wait_for_timeout(1_000)
+    expect(result).to_contain_text("Filled")
+    row = browser_page.get_by_test_id("position-row-BTC-USDT-PERP")
+    expect(row).to_be_visible(timeout=10_000)
+    expect(browser_page.get_by_test_id("position-liq-BTC-USDT-PERP")).to_have_text(
+        re.compile(r"\d")
+    )
+    browser_page.get_by_test_id("position-close-BTC-USDT-PERP").click()
+    expect(row).to_have_count(0, timeout=10_000)
+
+
+def test_the_flash_page_shows_live_games(browser_page: Page, server_url: str) -> None:
+    browser_page.goto(server_url)
+    browser_page.get_by_role("link", name="Flash", exact=True).click()
+    games = browser_page.locator("[data-testid^='game-score-']")
+    expect(games.first).to_be_visible(timeout=15_000)
+    assert games.count() >= 3
