@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, TypeAlias
 
 import strawberry
 
@@ -215,9 +215,9 @@ TRADING_ERRORS: dict[str, type[UserError]] = {
     "ENGINE_UNAVAILABLE": EngineUnavailableError,
 }
 
-PlaceOrderResult = Annotated[
-    OrderPlaced
-    | InsufficientMarginError
+# Every refusal a trading mutation can answer with.
+TradingError: TypeAlias = (
+    InsufficientMarginError
     | PositionSizeExceededError
     | LeverageNotAllowedError
     | ReduceOnlyError
@@ -229,60 +229,13 @@ PlaceOrderResult = Annotated[
     | NoPositionError
     | EngineUnavailableError
     | InvalidRequestError
-    | NotAvailableError,
-    strawberry.union("PlaceOrderResult"),
-]
-CancelOrderResult = Annotated[
-    OrderCancelled
-    | InsufficientMarginError
-    | PositionSizeExceededError
-    | LeverageNotAllowedError
-    | ReduceOnlyError
-    | InvalidTickError
-    | InvalidSizeError
-    | MarketClosedError
-    | OracleUnhealthyError
-    | OrderNotFoundError
-    | NoPositionError
-    | EngineUnavailableError
-    | InvalidRequestError
-    | NotAvailableError,
-    strawberry.union("CancelOrderResult"),
-]
-AmendOrderResult = Annotated[
-    OrderPlaced
-    | InsufficientMarginError
-    | PositionSizeExceededError
-    | LeverageNotAllowedError
-    | ReduceOnlyError
-    | InvalidTickError
-    | InvalidSizeError
-    | MarketClosedError
-    | OracleUnhealthyError
-    | OrderNotFoundError
-    | NoPositionError
-    | EngineUnavailableError
-    | InvalidRequestError
-    | NotAvailableError,
-    strawberry.union("AmendOrderResult"),
-]
-PositionResult = Annotated[
-    PositionUpdated
-    | InsufficientMarginError
-    | PositionSizeExceededError
-    | LeverageNotAllowedError
-    | ReduceOnlyError
-    | InvalidTickError
-    | InvalidSizeError
-    | MarketClosedError
-    | OracleUnhealthyError
-    | OrderNotFoundError
-    | NoPositionError
-    | EngineUnavailableError
-    | InvalidRequestError
-    | NotAvailableError,
-    strawberry.union("PositionResult"),
-]
+    | NotAvailableError
+)
+
+PlaceOrderResult = Annotated[OrderPlaced | TradingError, strawberry.union("PlaceOrderResult")]
+CancelOrderResult = Annotated[OrderCancelled | TradingError, strawberry.union("CancelOrderResult")]
+AmendOrderResult = Annotated[OrderPlaced | TradingError, strawberry.union("AmendOrderResult")]
+PositionResult = Annotated[PositionUpdated | TradingError, strawberry.union("PositionResult")]
 
 
 @strawberry.type
