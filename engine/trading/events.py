@@ -93,6 +93,8 @@ class PositionLiquidated:
     size: int
     mark: int
     at: datetime
+    # True when the insurance fund could not cover it and opposite positions took it over.
+    auto_deleveraged: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,10 +66,12 @@ from engine.perps import (
     insurance_fund_health,
     margin_ratio,
     open_interest,
+    plan_auto_deleverage,
     trade_fees,
 )
 from engine.perps.liquidation import INSURANCE_FUND_FEE_BPS, LIQUIDATION_FEE_BPS
-from engine.perps.position import add_margin, apply_funding, remove_margin
+from engine.perps.position import add_margin, apply_funding, remove_margin, scaled_equity
+from engine.perps.units import NOTIONAL_DIVISOR
 from engine.trading import accounts
 from engine.trading.commands import (
     AdjustMargin,
@@ -661,26 +663,9 @@ class Exchange:
         meta.reserved -= share
         meta.remaining_lots -= lots
         meta.filled_lots += lots
-        before = self.positions.get((account, symbol))
-        # Placement keeps one leverage per trader and market; should a position still
-        # differ, an increase takes the position's leverage rather than fail mid-trade.
-        leverage = meta.leverage
-        if before is not None and before.side is _order_side(meta.side).position_side:
-            leverage = before.leverage
-        result = apply_fill(
-            before, Fill(account, symbol, _order_side(meta.side), size, price, leverage)
+        result = self._fill_position(
+            account, symbol, meta.side, size, price, meta.leverage, share, fee
         )
-        legs, funded_margin = self._fill_legs(account, symbol, before, result, share, fee)
-        position = result.position
-        if position is not None and funded_margin < result.margin_posted:
-            # Only an order whose reservation no longer covers what it opens gets here;
-            # the position opens on what could be funded and the monitor watches it.
-            position = _with_collateral(
-                position, position.collateral - (result.margin_posted - funded_margin)
-            )
-        self._set_position(account, symbol, position)
-        self._post("fill", legs)
-        self._cover_bad_debt(symbol, result.bad_debt)
         outcome.events.append(
             OrderFill(
                 account,
@@ -703,6 +688,37 @@ class Exchange:
             self._forget(order_id)
         self._position_event(account, symbol, trade.at, outcome)
         self._balance_event(account, trade.at, outcome)
+
+    def _fill_position(
+        self,
+        account: str,
+        symbol: str,
+        side: Side,
+        size: int,
+        price: int,
+        leverage: int,
+        share: int,
+        fee: int,
+    ) -> FillOutcome:
+        """Apply one side of a trade to the trader's position and post its money."""
+        before = self.positions.get((account, symbol))
+        # Placement keeps one leverage per trader and market; should a position still
+        # differ, an increase takes the position's leverage rather than fail mid-trade.
+        if before is not None and before.side is _order_side(side).position_side:
+            leverage = before.leverage
+        result = apply_fill(before, Fill(account, symbol, _order_side(side), size, price, leverage))
+        legs, funded_margin = self._fill_legs(account, symbol, before, result, share, fee)
+        position = result.position
+        if position is not None and funded_margin < result.margin_posted:
+            # Only an order whose reservation no longer covers what it opens gets here;
+            # the position opens on what could be funded and the monitor watches it.
+            position = _with_collateral(
+                position, position.collateral - (result.margin_posted - funded_margin)
+            )
+        self._set_position(account, symbol, position)
+        self._post("fill", legs)
+        self._cover_bad_debt(symbol, result.bad_debt)
+        return result
 
     def _fill_legs(
         self,
@@ -934,6 +950,9 @@ class Exchange:
             return
         for order_id in list(self._orders_of.get((account, symbol), {})):
             self._book_events(self.books[symbol].cancel(BookCancel(order_id, account, at)), outcome)
+        if self._insurance_cannot_cover(position, mark):
+            self._auto_deleverage(position, mark, at, outcome)
+            return
         side = Side.SELL if position.side.value == "LONG" else Side.BUY
         before = len(outcome.events)
         self._submit(
@@ -958,6 +977,54 @@ class Exchange:
         if filled:
             self._charge_liquidation_fee(account, mark, filled)
             outcome.events.append(PositionLiquidated(symbol, position.side.value, filled, mark, at))
+
+    def _insurance_cannot_cover(self, position: Position, mark: int) -> bool:
+        """A position already past bankruptcy whose loss the fund could not pay."""
+        shortfall = -scaled_equity(position, mark) // NOTIONAL_DIVISOR
+        return shortfall > 0 and shortfall > self.ledger.balance(accounts.INSURANCE_FUND)
+
+    def _auto_deleverage(
+        self, position: Position, mark: int, at: datetime, outcome: Outcome
+    ) -> None:
+        """Close the bankrupt position at its bankruptcy price against the most profitable
+        opposite positions (docs/perps.md, "Auto-deleveraging"): they give up the part of
+        their profit beyond that price, the bankrupt trader loses exactly the collateral,
+        and no fee is charged. A market whose opposite side is too small goes reduce-only."""
+        symbol = position.symbol
+        opposite = [p for (_, s), p in self.positions.items() if s == symbol]
+        plan = plan_auto_deleverage(position, opposite, mark)
+        closing = Side.SELL if position.side.value == "LONG" else Side.BUY
+        closed = position.size - plan.unfilled_size
+        if closed > 0:
+            self._fill_position(
+                position.account,
+                symbol,
+                closing,
+                closed,
+                plan.bankruptcy_price,
+                position.leverage,
+                0,
+                0,
+            )
+        for fill in plan.fills:
+            counterparty = self.positions[(fill.account, symbol)]
+            self._fill_position(
+                fill.account,
+                symbol,
+                closing.opposite,
+                fill.size,
+                fill.price,
+                counterparty.leverage,
+                0,
+                0,
+            )
+            self._position_event(fill.account, symbol, at, outcome)
+        self._position_event(position.account, symbol, at, outcome)
+        outcome.events.append(
+            PositionLiquidated(symbol, position.side.value, closed, mark, at, auto_deleveraged=True)
+        )
+        if plan.unfilled_size:
+            self._trip(symbol, "AUTO_DELEVERAGE_SHORT", at, outcome)
 
     def _charge_liquidation_fee(self, account: str, mark: int, size: int) -> None:
         """0.5 % of the closed notional (seed 004): 0.25 % to the insurance fund, the rest

@@ -76,3 +76,25 @@ def test_no_liquidation_on_an_unhealthy_price() -> None:
     swept = venue.do(SweepLiquidations(venue.tick() + timedelta(seconds=1)))
     assert not [e for e in swept.events if isinstance(e, PositionLiquidated)]
     assert ("alice", SYMBOL) in venue.exchange.positions
+
+
+def test_a_bankruptcy_the_fund_cannot_cover_is_auto_deleveraged() -> None:
+    venue = Venue()
+    open_pair(venue, leverage=100)  # Alice long 0.1 at 60,000 on 60 USDT; Bob short
+    ledger = venue.exchange.ledger
+    assert ledger.balance(accounts.INSURANCE_FUND) == 0
+    # The market gaps 1.5 % down: Alice owes 90 on 60 of collateral, and the book is empty.
+    venue.prices("59090", "59110")
+    swept = venue.do(SweepLiquidations(venue.tick()))
+
+    [adl] = [e for e in swept.events if isinstance(e, PositionLiquidated)]
+    assert adl.auto_deleveraged and adl.side == "LONG" and adl.size == 10_000_000
+    assert ("alice", SYMBOL) not in venue.exchange.positions
+    assert ("bob", SYMBOL) not in venue.exchange.positions  # Bob took the other side
+    # Alice lost exactly her collateral; Bob's profit stops at her bankruptcy price,
+    # 59,400 (60,000 less 60 USDT / 0.1 BTC), not at the 59,100 mark.
+    assert venue.available("alice") == (10_000 - 60) * 1_000_000 + 1_200_000
+    bob_profit = venue.available("bob") - (10_000 - 3) * 1_000_000
+    assert bob_profit == 60 * 1_000_000
+    assert ledger.balance(accounts.settlement(SYMBOL)) == 0
+    assert venue.total_money() == 0
