@@ -33,6 +33,7 @@ from schema.system import Heartbeat, ServerInfo
 from schema.trading import (
     AmendOrderResult,
     CancelOrderResult,
+    EmergencyPause,
     FundingPayment,
     FundingStatus,
     InsuranceFund,
@@ -88,6 +89,9 @@ class Query:
     )
     funding_history: list[FundingPayment] = strawberry.field(
         resolver=trading.funding_history, description="Hourly funding payments, newest first."
+    )
+    emergency_pause: EmergencyPause = strawberry.field(
+        resolver=trading.emergency_pause, description="The venue-wide pause level, public."
     )
     market_status: MarketStatus = strawberry.field(
         resolver=trading.market_status, description="Open, or reduce-only after a breaker."

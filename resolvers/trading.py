@@ -26,6 +26,7 @@ from schema.trading import (
     TRADING_ERRORS,
     AmendOrderResult,
     CancelOrderResult,
+    EmergencyPause,
     Fill,
     FundingPayment,
     FundingStatus,
@@ -536,3 +537,9 @@ async def market_status_stream(info: Info, symbol: str) -> AsyncGenerator[Market
                 reason=event.get("reason"),
                 until=None if until is None else datetime.fromisoformat(until),
             )
+
+
+def emergency_pause(info: Info) -> EmergencyPause:
+    exchange = info.context.venue.exchange
+    level = exchange.current_pause(info.context.venue.clock.now())
+    return EmergencyPause(level=level, until=exchange.pause_until if level else None)

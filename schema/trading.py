@@ -211,6 +211,7 @@ TRADING_ERRORS: dict[str, type[UserError]] = {
     "NO_REFERENCE_PRICE": OracleUnhealthyError,
     "ORDER_NOT_FOUND": OrderNotFoundError,
     "NO_POSITION": NoPositionError,
+    "VENUE_PAUSED": MarketClosedError,
     "INVALID_TRIGGER": InvalidTickError,
     "ENGINE_UNAVAILABLE": EngineUnavailableError,
 }
@@ -285,3 +286,11 @@ class MarketStatus:
         description="PRICE_MOVE, VOLUME_SPIKE, ORACLE_SIGMA or ORACLE_JUMP."
     )
     until: datetime | None
+
+
+@strawberry.type(description="The venue-wide emergency pause (seed 004 levels 0-4).")
+class EmergencyPause:
+    level: int = strawberry.field(
+        description="0 none, 1 new orders, 2 all trading, 3 all but withdrawals, 4 everything."
+    )
+    until: datetime | None = strawberry.field(description="Automatic resume (levels 1 and 2).")

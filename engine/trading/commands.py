@@ -131,6 +131,17 @@ class TripCircuitBreaker:
 
 
 @dataclass(frozen=True, slots=True)
+class SetEmergencyPause:
+    """Seed 004 "Emergency Pause Mechanism": level 0 lifts the pause; 1 stops new orders,
+    2 all trading, 3 everything but withdrawals, 4 everything. Levels 1 and 2 lift
+    themselves after 5 and 15 minutes."""
+
+    level: int
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class SweepLiquidations:
     """Check every position against its market's mark and liquidate what must be."""
 
@@ -151,6 +162,7 @@ Command = (
     | SweepLiquidations
     | TripCircuitBreaker
     | SetTpSl
+    | SetEmergencyPause
 )
 
 COMMAND_TYPES: dict[str, type[Any]] = {
@@ -169,6 +181,7 @@ COMMAND_TYPES: dict[str, type[Any]] = {
         SweepLiquidations,
         TripCircuitBreaker,
         SetTpSl,
+        SetEmergencyPause,
     )
 }
 

@@ -118,6 +118,16 @@ class MarketStatusChanged:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class EmergencyPauseChanged:
+    """Public: the venue-wide emergency pause level changed."""
+
+    level: int
+    reason: str
+    until: datetime | None  # automatic resume for levels 1 and 2
+    at: datetime
+
+
 EngineEvent = (
     TradePrinted
     | OrderUpdated
@@ -128,4 +138,5 @@ EngineEvent = (
     | PositionLiquidated
     | MarginCall
     | MarketStatusChanged
+    | EmergencyPauseChanged
 )

@@ -81,6 +81,7 @@ from engine.trading.commands import (
     ClosePosition,
     Command,
     Deposit,
+    SetEmergencyPause,
     SetTpSl,
     SubmitOrder,
     SweepLiquidations,
@@ -90,6 +91,7 @@ from engine.trading.commands import (
 )
 from engine.trading.events import (
     BalanceChanged,
+    EmergencyPauseChanged,
     EngineEvent,
     FundingPaid,
     MarginCall,
@@ -110,6 +112,12 @@ BREAKER_VOLUME_MULTIPLE = 5
 BREAKER_VOLUME_HISTORY_MINUTES = 60
 BREAKER_VOLUME_MIN_HISTORY_MINUTES = 10
 BREAKER_DURATION = timedelta(minutes=5)
+# Emergency pause levels, seed 004 "Pause Levels".
+PAUSE_NEW_ORDERS = 1
+PAUSE_TRADING = 2
+PAUSE_ALL_BUT_WITHDRAWALS = 3
+PAUSE_EVERYTHING = 4
+PAUSE_AUTO_RESUME = {PAUSE_NEW_ORDERS: timedelta(minutes=5), PAUSE_TRADING: timedelta(minutes=15)}
 FUNDING_HISTORY_LENGTH = 24 * 30  # a month of hourly payments
 # Withdrawals and deposits are rare; remembering every reference keeps them idempotent.
 MAX_REFERENCE_LENGTH = 64
@@ -216,6 +224,8 @@ class Exchange:
             market.symbol: deque(maxlen=FUNDING_HISTORY_LENGTH) for market in markets
         }
         self.status = {market.symbol: MarketStatus() for market in markets}
+        self.pause_level = 0
+        self.pause_until: datetime | None = None
         # Positions whose size changed while a batch of book events is applied: their
         # reduce-only orders are trimmed once the batch is done.
         self._resized: set[tuple[str, str]] = set()
@@ -250,6 +260,7 @@ class Exchange:
         return outcome
 
     def _dispatch(self, command: Command, outcome: Outcome) -> None:
+        self._require_not_paused(command)
         if isinstance(command, SubmitOrder):
             self._submit(command, outcome)
         elif isinstance(command, UpdatePrices):
@@ -271,6 +282,8 @@ class Exchange:
             self._withdraw(command, outcome)
         elif isinstance(command, SweepLiquidations):
             self._sweep_liquidations(command, outcome)
+        elif isinstance(command, SetEmergencyPause):
+            self._set_pause(command, outcome)
         elif isinstance(command, SetTpSl):
             self._set_tp_sl(command, outcome)
         elif isinstance(command, TripCircuitBreaker):
@@ -521,8 +534,8 @@ class Exchange:
         )
         bid = None if command.bid is None else command.bid // market.tick_size
         ask = None if command.ask is None else -(-command.ask // market.tick_size)
-        if not command.healthy:
-            bid = ask = None  # no execution on a price the venues do not agree on
+        if not command.healthy or self.current_pause(command.at) >= PAUSE_TRADING:
+            bid = ask = None  # no execution on a disputed price, nor while trading is paused
         events = self.books[command.symbol].reprice(ReferencePrices(bid, ask), command.at)
         self._book_events(events, outcome)
         if command.healthy and command.mark is not None and command.index is not None:
@@ -769,6 +782,43 @@ class Exchange:
                 [(accounts.INSURANCE_FUND, -covered), (accounts.settlement(symbol), covered)],
             )
 
+    # --- emergency pause --------------------------------------------------------------
+
+    def current_pause(self, now: datetime) -> int:
+        if self.pause_until is not None and now >= self.pause_until:
+            return 0
+        return self.pause_level
+
+    def _set_pause(self, command: SetEmergencyPause, outcome: Outcome) -> None:
+        if not 0 <= command.level <= PAUSE_EVERYTHING:
+            raise CommandRefused("INVALID_PAUSE_LEVEL", "the pause level is 0 to 4")
+        resume = PAUSE_AUTO_RESUME.get(command.level)
+        self.pause_level = command.level
+        self.pause_until = None if resume is None else command.at + resume
+        outcome.events.append(
+            EmergencyPauseChanged(command.level, command.reason, self.pause_until, command.at)
+        )
+
+    def _require_not_paused(self, command: Command) -> None:
+        """What each level stops. Prices keep flowing so the venue resumes on fresh ones;
+        cancels stay open below level 3 so traders can take risk off."""
+        level = self.current_pause(command.at)
+        if level == 0 or isinstance(command, SetEmergencyPause | UpdatePrices):
+            return
+        stopped = (
+            (level >= PAUSE_NEW_ORDERS and isinstance(command, SubmitOrder | SetTpSl))
+            or (
+                level >= PAUSE_TRADING
+                and isinstance(command, ClosePosition | SweepLiquidations | AdjustMargin)
+            )
+            or (level >= PAUSE_ALL_BUT_WITHDRAWALS and not isinstance(command, Withdraw))
+            or level >= PAUSE_EVERYTHING
+        )
+        if stopped:
+            raise CommandRefused(
+                "VENUE_PAUSED", f"the venue is paused at level {level}: try again later"
+            )
+
     # --- take-profit and stop-loss -----------------------------------------------------
 
     def _set_tp_sl(self, command: SetTpSl, outcome: Outcome) -> None:
@@ -799,6 +849,8 @@ class Exchange:
         self._position_event(command.account, command.symbol, command.at, outcome)
 
     def _fire_tp_sl(self, symbol: str, mark: int, at: datetime, outcome: Outcome) -> None:
+        if self.current_pause(at) >= PAUSE_TRADING:
+            return
         for (account, market), (take_profit, stop_loss) in list(self.tp_sl.items()):
             if market != symbol:
                 continue

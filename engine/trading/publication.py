@@ -11,6 +11,7 @@ from typing import Any
 from engine.bus import EventBus
 from engine.trading.events import (
     BalanceChanged,
+    EmergencyPauseChanged,
     EngineEvent,
     FundingPaid,
     MarginCall,
@@ -37,6 +38,8 @@ def topic_of(event: EngineEvent) -> str:
         return f"liquidations.{event.symbol}"
     if isinstance(event, MarketStatusChanged):
         return f"market_status.{event.symbol}"
+    if isinstance(event, EmergencyPauseChanged):
+        return "emergency_pause"
     assert isinstance(event, BalanceChanged)
     return f"balances.{event.account}"
 
