@@ -13,7 +13,7 @@ for open orders) and collateral (the isolated margin of the position).
 from __future__ import annotations
 
 from collections import Counter, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from engine.errors import DomainError
@@ -1007,6 +1007,8 @@ class Exchange:
             return
         side = Side.SELL if position.side.value == "LONG" else Side.BUY
         before = len(outcome.events)
+        available = accounts.available(account)
+        available_before = self.ledger.balance(available)
         self._submit(
             SubmitOrder(
                 account,
@@ -1027,7 +1029,21 @@ class Exchange:
             if isinstance(e, OrderFill) and e.account == account
         )
         if filled:
-            self._charge_liquidation_fee(account, mark, filled)
+            returned = max(0, self.ledger.balance(available) - available_before)
+            self._charge_liquidation_fee(account, mark, filled, returned)
+            remaining = self.positions.get((account, symbol))
+            if remaining is not None:
+                # The next time it falls below maintenance, it is liquidated in full.
+                self._set_position(account, symbol, replace(remaining, partially_liquidated=True))
+            else:
+                # A full liquidation's remaining collateral goes to the insurance fund.
+                forfeited = self.ledger.balance(available) - available_before
+                if forfeited > 0:
+                    self.insurance_contributions += forfeited
+                    self._post(
+                        "liquidation_remainder",
+                        [(available, -forfeited), (accounts.INSURANCE_FUND, forfeited)],
+                    )
             outcome.events.append(PositionLiquidated(symbol, position.side.value, filled, mark, at))
 
     def _insurance_cannot_cover(self, position: Position, mark: int) -> bool:
@@ -1078,13 +1094,11 @@ class Exchange:
         if plan.unfilled_size:
             self._trip(symbol, "AUTO_DELEVERAGE_SHORT", at, outcome)
 
-    def _charge_liquidation_fee(self, account: str, mark: int, size: int) -> None:
+    def _charge_liquidation_fee(self, account: str, mark: int, size: int, returned: int) -> None:
         """0.5 % of the closed notional (seed 004): 0.25 % to the insurance fund, the rest
-        to the liquidator; never more than the closed part returned to the trader."""
-        fee = min(
-            fee_amount(mark, size, LIQUIDATION_FEE_BPS),
-            self.ledger.balance(accounts.available(account)),
-        )
+        to the liquidator; never more than the closed part returned to the trader, so a
+        liquidation never reaches into the rest of the account."""
+        fee = min(fee_amount(mark, size, LIQUIDATION_FEE_BPS), returned)
         if fee <= 0:
             return
         to_liquidator = fee * (LIQUIDATION_FEE_BPS - INSURANCE_FUND_FEE_BPS) // LIQUIDATION_FEE_BPS
@@ -1277,8 +1291,6 @@ def _order_side(side: Side) -> OrderSide:
 
 
 def _with_collateral(position: Position, collateral: int) -> Position:
-    from dataclasses import replace
-
     return replace(position, collateral=collateral)
 
 

@@ -49,8 +49,8 @@ def test_an_hour_of_premium_makes_longs_pay_shorts_exactly() -> None:
 def test_a_position_past_maintenance_is_liquidated_into_the_book() -> None:
     venue = Venue()
     open_pair(venue, leverage=100)
-    # Carol bids well below: the liquidation's market sell will meet her.
-    assert venue.limit("carol", Side.BUY, "0.1", "59000", leverage=10).accepted
+    # Carol bids below: the liquidation's market sell will meet her.
+    assert venue.limit("carol", Side.BUY, "0.1", "59450", leverage=10).accepted
     # Alice at 100x: 1 % margin, maintenance 0.5 %: liquidated about 0.5 % below entry.
     venue.prices("59790", "59810")
     warned = venue.do(SweepLiquidations(venue.tick()))
@@ -97,4 +97,43 @@ def test_a_bankruptcy_the_fund_cannot_cover_is_auto_deleveraged() -> None:
     bob_profit = venue.available("bob") - (10_000 - 3) * 1_000_000
     assert bob_profit == 60 * 1_000_000
     assert ledger.balance(accounts.settlement(SYMBOL)) == 0
+    assert venue.total_money() == 0
+
+
+def test_a_full_liquidation_leaves_nothing_to_the_trader() -> None:
+    venue = Venue()
+    open_pair(venue, leverage=100)  # Alice: 0.1 BTC long at 60,000 on 60 USDT
+    assert venue.limit("carol", Side.BUY, "0.1", "59600", leverage=10).accepted
+    available_before = venue.available("alice")
+    venue.prices("59640", "59660")  # equity 25 < maintenance 29.8: liquidated in full
+    swept = venue.do(SweepLiquidations(venue.tick()))
+    assert [e.size for e in swept.events if isinstance(e, PositionLiquidated)] == [10_000_000]
+    # Sold at 59,600: 40 of loss and 2.98 of taker fee leave 17.02 of collateral; the
+    # liquidation fee (0.5 % of 5,965 = 29.83) takes all of it and no more, so nothing
+    # comes back to Alice and nothing is taken from the rest of her account.
+    assert venue.available("alice") == available_before
+    ledger = venue.exchange.ledger
+    assert ledger.balance(accounts.INSURANCE_FUND) == 8_510_000
+    assert ledger.balance(accounts.LIQUIDATOR) == 8_510_000
+    assert venue.total_money() == 0
+
+
+def test_half_first_then_the_rest_whose_remainder_goes_to_the_fund() -> None:
+    venue = Venue()
+    open_pair(venue, leverage=50)  # 0.1 BTC long at 60,000 on 120 USDT, maintenance 1 %
+    assert venue.limit("carol", Side.BUY, "0.1", "59380", leverage=10).accepted
+    venue.prices("59380", "59400")  # equity 59 < maintenance 59.39
+    first = venue.do(SweepLiquidations(venue.tick()))
+    assert [e.size for e in first.events if isinstance(e, PositionLiquidated)] == [5_000_000]
+    assert venue.exchange.positions[("alice", SYMBOL)].partially_liquidated
+
+    after_half = venue.available("alice")
+    insurance = venue.exchange.ledger.balance(accounts.INSURANCE_FUND)
+    venue.prices("59370", "59390")  # still below: the rest goes, in full
+    second = venue.do(SweepLiquidations(venue.tick(2)))
+    assert [e.size for e in second.events if isinstance(e, PositionLiquidated)] == [5_000_000]
+    assert ("alice", SYMBOL) not in venue.exchange.positions
+    # Nothing of the second liquidation comes back to Alice: fee and remainder to the fund.
+    assert venue.available("alice") == after_half
+    assert venue.exchange.ledger.balance(accounts.INSURANCE_FUND) > insurance
     assert venue.total_money() == 0
