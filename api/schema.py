@@ -34,6 +34,7 @@ from schema.trading import (
     AmendOrderResult,
     CancelOrderResult,
     EmergencyPause,
+    Fill,
     FundingPayment,
     FundingStatus,
     InsuranceFund,
@@ -97,7 +98,11 @@ class Query:
         resolver=trading.market_status, description="Open, or reduce-only after a breaker."
     )
     my_orders: list[Order] = strawberry.field(
-        resolver=trading.my_orders, description="Your open orders (the demo account's, for now)."
+        resolver=trading.my_orders,
+        description="Your orders: open (default), recently closed, or all; newest first.",
+    )
+    my_trades: list[Fill] = strawberry.field(
+        resolver=trading.my_trades, description="Your fills, newest first."
     )
     my_positions: list[Position] = strawberry.field(
         resolver=trading.my_positions, description="Your open positions with live PnL."

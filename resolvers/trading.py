@@ -37,6 +37,7 @@ from schema.trading import (
     OrderCancelled,
     OrderPlaced,
     OrderSide,
+    OrderStatusFilter,
     PlaceOrderInput,
     PlaceOrderResult,
     Position,
@@ -47,6 +48,7 @@ from schema.trading import (
 )
 
 MAX_TAPE = 500
+MAX_MY_TRADES = 200
 
 
 # --- mutations ------------------------------------------------------------------------
@@ -155,11 +157,33 @@ async def adjust_margin(info: Info, symbol: str, amount: scalars.Decimal) -> Pos
 # --- queries --------------------------------------------------------------------------
 
 
-def my_orders(info: Info) -> list[Order]:
+def my_orders(info: Info, status: OrderStatusFilter = OrderStatusFilter.OPEN) -> list[Order]:
+    """Open orders, recently closed ones (the last 200), or both; newest first."""
     venue = info.context.venue
     if venue.demo is None:
         return []
-    return [_order(update) for update in venue.exchange.open_orders(venue.demo.account)]
+    account = venue.demo.account
+    orders = []
+    if status is not OrderStatusFilter.CLOSED:
+        orders += venue.exchange.open_orders(account)
+    if status is not OrderStatusFilter.OPEN:
+        orders += list(venue.exchange.closed_orders_of.get(account, ()))
+    return [_order(update) for update in sorted(orders, key=lambda u: u.at, reverse=True)]
+
+
+def my_trades(info: Info, symbol: str | None = None, limit: int = 50) -> list[Fill]:
+    """Your fills, newest first (the last 200)."""
+    if not 1 <= limit <= MAX_MY_TRADES:
+        raise InvalidArgument(f"limit must be between 1 and {MAX_MY_TRADES}")
+    venue = info.context.venue
+    if venue.demo is None:
+        return []
+    fills = [
+        fill
+        for fill in venue.exchange.fills_of.get(venue.demo.account, ())
+        if symbol is None or fill.symbol == symbol
+    ]
+    return [_fill(fill) for fill in fills[-limit:][::-1]]
 
 
 def my_positions(info: Info) -> list[Position]:

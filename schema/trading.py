@@ -36,6 +36,13 @@ class TimeInForce(Enum):
 
 
 @strawberry.enum
+class OrderStatusFilter(Enum):
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+    ALL = "ALL"
+
+
+@strawberry.enum
 class PositionSide(Enum):
     LONG = "LONG"
     SHORT = "SHORT"

@@ -104,6 +104,9 @@ from engine.trading.events import (
 )
 
 TAPE_LENGTH = 500
+# Each trader's recent history, for `myTrades` and closed orders in `myOrders`.
+ACCOUNT_HISTORY_LENGTH = 200
+CLOSED_STATUSES = frozenset({"FILLED", "CANCELLED", "EXPIRED", "REJECTED"})
 # Circuit breakers (seed 004 section 5): a >10 % move of the mark in 60 s, or a minute
 # with more than 5x the market's normal volume, makes the market reduce-only for 5 minutes.
 BREAKER_MOVE_BPS = 1_000
@@ -206,6 +209,8 @@ class Exchange:
         self.prices = {market.symbol: _MarketPrices() for market in markets}
         self.positions: dict[tuple[str, str], Position] = {}
         # The public tape: the latest trades of each market, newest last.
+        self.fills_of: dict[str, deque[OrderFill]] = {}
+        self.closed_orders_of: dict[str, deque[OrderUpdated]] = {}
         self.tape: dict[str, deque[TradePrinted]] = {
             market.symbol: deque(maxlen=TAPE_LENGTH) for market in markets
         }
@@ -679,21 +684,21 @@ class Exchange:
         result = self._fill_position(
             account, symbol, meta.side, size, price, meta.leverage, share, fee
         )
-        outcome.events.append(
-            OrderFill(
-                account,
-                symbol,
-                order_id,
-                trade.trade_id,
-                meta.side,
-                price,
-                size,
-                fee,
-                liquidity,
-                result.realised_pnl,
-                trade.at,
-            )
+        fill = OrderFill(
+            account,
+            symbol,
+            order_id,
+            trade.trade_id,
+            meta.side,
+            price,
+            size,
+            fee,
+            liquidity,
+            result.realised_pnl,
+            trade.at,
         )
+        self._remember_fill(fill)
+        outcome.events.append(fill)
         status = "FILLED" if meta.remaining_lots == 0 else "PARTIALLY_FILLED"
         self._order_event(order_id, meta, status, None, trade.at, outcome)
         if meta.remaining_lots == 0:
@@ -1141,6 +1146,18 @@ class Exchange:
                 events = book.amend(BookAmend(order_id, account, meta.filled_lots + keep, at))
             self._apply_book_events(events, outcome)
 
+    def _remember_fill(self, fill: OrderFill) -> None:
+        history = self.fills_of.get(fill.account)
+        if history is None:
+            history = self.fills_of[fill.account] = deque(maxlen=ACCOUNT_HISTORY_LENGTH)
+        history.append(fill)
+
+    def _remember_closed(self, update: OrderUpdated) -> None:
+        history = self.closed_orders_of.get(update.account)
+        if history is None:
+            history = self.closed_orders_of[update.account] = deque(maxlen=ACCOUNT_HISTORY_LENGTH)
+        history.append(update)
+
     def _forget(self, order_id: str) -> None:
         meta = self._orders.pop(order_id, None)
         if meta is not None:
@@ -1200,25 +1217,27 @@ class Exchange:
         reason: str | None,
         at: datetime,
         outcome: Outcome,
-    ) -> None:
+    ) -> OrderUpdated:
         market = self.markets[meta.symbol]
-        outcome.events.append(
-            OrderUpdated(
-                account=meta.account,
-                symbol=meta.symbol,
-                order_id=order_id,
-                client_order_id=meta.client_order_id,
-                status=status,
-                side=meta.side,
-                order_type=meta.order_type.value,
-                size=market.lots_to_size(meta.size_lots),
-                filled=market.lots_to_size(meta.filled_lots),
-                remaining=market.lots_to_size(meta.remaining_lots),
-                limit_price=meta.limit_price,
-                reason=reason,
-                at=at,
-            )
+        update = OrderUpdated(
+            account=meta.account,
+            symbol=meta.symbol,
+            order_id=order_id,
+            client_order_id=meta.client_order_id,
+            status=status,
+            side=meta.side,
+            order_type=meta.order_type.value,
+            size=market.lots_to_size(meta.size_lots),
+            filled=market.lots_to_size(meta.filled_lots),
+            remaining=market.lots_to_size(meta.remaining_lots),
+            limit_price=meta.limit_price,
+            reason=reason,
+            at=at,
         )
+        outcome.events.append(update)
+        if status in CLOSED_STATUSES:
+            self._remember_closed(update)
+        return update
 
     def _position_event(self, account: str, symbol: str, at: datetime, outcome: Outcome) -> None:
         position = self.positions.get((account, symbol))

@@ -74,6 +74,13 @@ async def test_a_newcomer_opens_a_100x_long_sees_it_and_closes_it(
 
     tape = await gql(client, '{ trades(symbol: "BTC-USDT-PERP", limit: 5) { price size } }')
     assert len(tape["data"]["trades"]) >= 2
+    history = await gql(
+        client,
+        """{ myTrades(symbol: "BTC-USDT-PERP") { side size liquidity }
+             myOrders(status: CLOSED) { side status } }""",
+    )
+    assert [t["side"] for t in history["data"]["myTrades"][:2]] == ["SELL", "BUY"]
+    assert {"side": "BUY", "status": "FILLED"} in history["data"]["myOrders"]
 
 
 async def test_a_resting_limit_order_can_be_listed_and_cancelled(
