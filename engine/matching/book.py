@@ -124,6 +124,7 @@ class OrderBook:
         return self.expire(command.now)
 
     def place(self, command: PlaceOrder) -> list[BookEvent]:
+        """Accept (or refuse) a new order, trade what it may, then rest or cancel the rest."""
         events: list[BookEvent] = []
         at = command.at
         if self._expiries and self._expiries[0][0] <= at:
