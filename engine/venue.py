@@ -134,9 +134,7 @@ class Venue:
         self.oracle.start()
         if self.sports is not None:
             await self.sports.start()
-        self._price_pump = PricePump(
-            self.oracle, list(self.exchange.markets), self.submit, self.clock
-        )
+        self._price_pump = PricePump(self.oracle, self.exchange.markets, self.submit, self.clock)
         self._price_pump.start()
         self._timers = EngineTimers(self.submit, self.clock)
         self._timers.start()

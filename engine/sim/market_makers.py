@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
 import structlog
 
@@ -23,6 +24,10 @@ MAKER_LEVERAGE = 10
 LEVEL_OFFSETS_BPS = (0, 5, 15)
 LEVEL_NOTIONAL_USDT = 25_000
 REQUOTE_SECONDS = 1.0
+# A market is requoted when its reference moved this much since the last quotes, or
+# after REFRESH anyway: quoting every second regardless would fill the journal.
+REQUOTE_MOVE_BPS = 1
+REFRESH = timedelta(seconds=15)
 
 log = structlog.get_logger("godark.sim.makers")
 
@@ -42,6 +47,7 @@ class SimulatedMarketMakers:
         self.account = account
         self._interval = interval_seconds
         self._task: asyncio.Task[None] | None = None
+        self._quoted: dict[str, tuple[int, datetime]] = {}  # market -> (mid, when)
 
     async def start(self) -> None:
         await self._submit(
@@ -67,6 +73,13 @@ class SimulatedMarketMakers:
         if not prices.healthy or prices.bid is None or prices.ask is None:
             return []
         now = self._clock.now()
+        mid = (prices.bid + prices.ask) // 2
+        last = self._quoted.get(market.symbol)
+        if last is not None:
+            moved = abs(mid - last[0]) * 10_000 >= REQUOTE_MOVE_BPS * last[0]
+            if not moved and now - last[1] < REFRESH:
+                return []
+        self._quoted[market.symbol] = (mid, now)
         commands: list[Command] = [CancelAllOrders(self.account, market.symbol, now)]
         for offset in LEVEL_OFFSETS_BPS:
             bid = _to_tick(prices.bid * (10_000 - offset) // 10_000, market, up=False)
