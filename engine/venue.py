@@ -127,6 +127,7 @@ class Venue:
             lambda outcome: publish_outcome(self.bus, outcome),
         )
         replayed = await self.sequencer.start()
+        self.exchange = self.sequencer.exchange  # restored from a snapshot, maybe
         log.info("trading_engine_started", replayed=replayed, markets=len(self.exchange.markets))
         self.heartbeat.start()
         if self.price_feed is not None:

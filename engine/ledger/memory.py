@@ -71,5 +71,10 @@ class MemoryLedger:
     def balances(self) -> dict[AccountKey, int]:
         return dict(self._balances)
 
+    def restore(self, balances: dict[AccountKey, int]) -> None:
+        """Balances from a snapshot; nothing is queued for storage (it is stored already)."""
+        self._balances = dict(balances)
+        self._queue = []
+
     def snapshot(self) -> dict[str, int]:
         return {str(key): balance for key, balance in sorted(self._balances.items())}

@@ -6,6 +6,7 @@ one transaction. Only then does it answer the callers and publish the events. So
 acknowledged command is always in the journal, and a restart — replaying the journal into
 a fresh exchange — rebuilds exactly the state the callers were told about. A failed write
 leaves memory ahead of the database: the sequencer stops, and the next start replays.
+Every SNAPSHOT_EVERY commands the state is saved, so a start replays only what follows.
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ import structlog
 from engine.clock import Clock
 from engine.ledger import Ledger
 from engine.store.database import Database
-from engine.store.journal import CommandJournal, JournaledCommand
+from engine.store.journal import CommandJournal, JournaledCommand, Snapshot
 from engine.trading.commands import Command, decode, encode
 from engine.trading.exchange import Exchange, Outcome
+from engine.trading.snapshot import restore_exchange, snapshot_exchange, state_hash
 
 STREAM = "exchange"
+# A snapshot every this many commands bounds a restart to replaying at most as many.
+SNAPSHOT_EVERY = 20_000
 MAX_BATCH = 512
 # Events wait here for the bus; the engine never waits for subscribers. Past this many,
 # the oldest are dropped (and counted) rather than holding the engine back.
@@ -56,6 +60,7 @@ class Sequencer:
         clock: Clock,
         publish: Publish | None = None,
         stream: str = STREAM,
+        snapshot_every: int = SNAPSHOT_EVERY,
     ) -> None:
         self.exchange = exchange
         self._database = database
@@ -70,6 +75,8 @@ class Sequencer:
         self._publisher: asyncio.Task[None] | None = None
         self.failed: BaseException | None = None
         self.dropped_publications = 0
+        self._snapshot_every = snapshot_every
+        self._snapshot_sequence = 0
 
     async def start(self) -> int:
         """Replay the journal into the exchange, then accept commands. Returns how many
@@ -103,7 +110,32 @@ class Sequencer:
         self._queue.put_nowait(_Pending(command, reply))
         return await reply
 
+    async def _restore_snapshot(self) -> None:
+        snapshot = await self._journal.latest_snapshot(self._stream)
+        if snapshot is None:
+            return
+        restored = restore_exchange(list(self.exchange.markets.values()), snapshot.state)
+        if state_hash(restored) != snapshot.state_hash:
+            # A snapshot that does not restore to what was saved is not trusted: the whole
+            # journal is replayed instead, which is slower but always right.
+            log.error("snapshot_mismatch", sequence=snapshot.sequence)
+            return
+        self.exchange = restored
+        self._snapshot_sequence = snapshot.sequence
+        log.info("snapshot_restored", sequence=snapshot.sequence)
+
+    async def _take_snapshot(self) -> None:
+        data = snapshot_exchange(self.exchange)
+        digest = state_hash(self.exchange)
+        sequence = self.exchange.sequence
+        await self._journal.save_snapshot(
+            Snapshot(self._stream, sequence, data, digest), self._clock.now()
+        )
+        self._snapshot_sequence = sequence
+        log.info("snapshot_saved", sequence=sequence)
+
     async def _replay(self) -> int:
+        await self._restore_snapshot()
         count = 0
         after = self.exchange.sequence
         while True:
@@ -169,6 +201,8 @@ class Sequencer:
             for outcome in outcomes:
                 if outcome.events:
                     self._enqueue(outcome)
+        if self.exchange.sequence - self._snapshot_sequence >= self._snapshot_every:
+            await self._take_snapshot()
 
     def _enqueue(self, outcome: Outcome) -> None:
         if self._outbox.full():

@@ -8,10 +8,12 @@ from engine.clock import ManualClock
 from engine.ledger import Ledger, audit_ledger
 from engine.matching import OrderType, Side
 from engine.store.database import Database
+from engine.store.journal import CommandJournal
 from engine.trading import accounts
 from engine.trading.commands import Deposit, SubmitOrder, UpdatePrices
 from engine.trading.exchange import Exchange
 from engine.trading.sequencer import Sequencer
+from engine.trading.snapshot import state_hash
 from tests.unit.trading.helpers import BTC, SYMBOL, T0, USDT, px, qty
 
 
@@ -93,3 +95,21 @@ async def test_stored_ledger_matches_the_engine_and_audits_clean(database: Datab
     assert await ledger.balance(accounts.collateral("alice", SYMBOL)) > 0
     report = await audit_ledger(database)
     assert report.differences == 0
+
+
+async def test_a_restart_from_a_snapshot_replays_only_what_followed(database: Database) -> None:
+    clock = ManualClock(T0)
+    first = Sequencer(Exchange([BTC]), database, Ledger(database, clock), clock, snapshot_every=3)
+    await first.start()
+    await trade_a_little(first)
+    await first.submit(Deposit("carol", 1_000 * USDT, "d-carol", T0))
+    await first.stop()
+    snapshot = await CommandJournal(database).latest_snapshot("exchange")
+    assert snapshot is not None and 0 < snapshot.sequence < first.exchange.sequence
+
+    second = Sequencer(Exchange([BTC]), database, Ledger(database, clock), clock, snapshot_every=3)
+    replayed = await second.start()
+    await second.stop()
+    assert replayed == first.exchange.sequence - snapshot.sequence
+    assert state_hash(second.exchange) == state_hash(first.exchange)
+    assert second.exchange.positions == first.exchange.positions

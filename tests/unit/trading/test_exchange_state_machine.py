@@ -4,6 +4,7 @@ commands gives the same state."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -26,6 +27,7 @@ from engine.trading.commands import (
     Withdraw,
 )
 from engine.trading.exchange import Exchange
+from engine.trading.snapshot import restore_exchange, snapshot_exchange, state_hash
 from tests.unit.trading.helpers import BTC, SYMBOL, T0, px
 
 TRADERS = ("ann", "ben", "cat")
@@ -168,6 +170,15 @@ class ExchangeMachine(RuleBasedStateMachine):
         longs = sum(p.size for p in self.exchange.positions.values() if p.side.value == "LONG")
         shorts = sum(p.size for p in self.exchange.positions.values() if p.side.value == "SHORT")
         assert longs == shorts
+
+    @rule()
+    def snapshot_and_restore(self) -> None:
+        """Restart from a snapshot mid-run: the same state, and it carries on identically
+        (the commands that follow are applied to the restored exchange from now on)."""
+        data = json.loads(json.dumps(snapshot_exchange(self.exchange)))
+        restored = restore_exchange([BTC], data)
+        assert state_hash(restored) == state_hash(self.exchange)
+        self.exchange = restored
 
     def teardown(self) -> None:
         replay = Exchange([BTC])

@@ -1,0 +1,206 @@
+"""The exchange as plain JSON data and back: restart = latest snapshot + the journal after it.
+
+Everything the exchange's future behaviour depends on is here; what can be derived (the
+liquidation index, the per-trader order indexes, leverage counters) is rebuilt on restore.
+`state_hash` is the check: a restored exchange hashes like the one that was saved.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import heapq
+import json
+import typing
+from collections import Counter, deque
+from datetime import datetime
+from enum import Enum
+from fractions import Fraction
+from typing import Any
+
+from engine.ledger import AccountKey, AccountPurpose, OwnerKind
+from engine.matching import OrderBook
+from engine.perps import FundingAccumulator, MarketConfig, Position, QueuedLiquidation
+from engine.trading import exchange as exchange_module
+from engine.trading.events import FundingPaid, OrderFill, OrderUpdated, TradePrinted
+from engine.trading.exchange import Exchange, MarketStatus
+
+SNAPSHOT_FORMAT = 1
+
+
+def snapshot_exchange(exchange: Exchange) -> dict[str, Any]:
+    queue = exchange.liquidation_queue
+    live = queue._entries
+    queued = [
+        [_plain(entry), push]
+        for _, push, entry in queue._heap
+        if live.get(entry.position_id) is entry
+    ]
+    return {
+        "format": SNAPSHOT_FORMAT,
+        "sequence": exchange.sequence,
+        "now": exchange.now.isoformat(),
+        "books": {symbol: book.snapshot() for symbol, book in exchange.books.items()},
+        "prices": {s: _plain(p) for s, p in exchange.prices.items()},
+        "positions": [_plain(p) for p in exchange.positions.values()],
+        "balances": [
+            [k.owner_kind.value, k.owner_id, k.purpose.value, k.asset, balance]
+            for k, balance in sorted(exchange.ledger.balances().items())
+        ],
+        "orders": {order_id: _plain(meta) for order_id, meta in exchange._orders.items()},
+        "references": {
+            ref: [list(request), sequence]
+            for ref, (request, sequence) in exchange._references.items()
+        },
+        "funding": {s: _plain(a) for s, a in exchange.funding.items()},
+        "funding_history": {s: [_plain(e) for e in h] for s, h in exchange.funding_history.items()},
+        "tape": {s: [_plain(e) for e in t] for s, t in exchange.tape.items()},
+        "fills_of": {a: [_plain(e) for e in h] for a, h in exchange.fills_of.items()},
+        "closed_orders_of": {
+            a: [_plain(e) for e in h] for a, h in exchange.closed_orders_of.items()
+        },
+        "status": {s: _plain(v) for s, v in exchange.status.items()},
+        "pause": [exchange.pause_level, _plain(exchange.pause_until)],
+        "tp_sl": [[a, s, tp, sl] for (a, s), (tp, sl) in exchange.tp_sl.items()],
+        "activity": {
+            s: {
+                "marks": [[_plain(at), mark] for at, mark in a.marks],
+                "minute_start": _plain(a.minute_start),
+                "minute_volume": a.minute_volume,
+                "past_minutes": list(a.past_minutes),
+            }
+            for s, a in exchange._activity.items()
+        },
+        "insurance": [exchange.insurance_contributions, exchange.bad_debt_covered],
+        "queue": {
+            "entries": queued,
+            "pushes": queue._pushes,
+            "last_release": _plain(queue._last_release),
+        },
+    }
+
+
+def restore_exchange(markets: list[MarketConfig], data: dict[str, Any]) -> Exchange:
+    if data.get("format") != SNAPSHOT_FORMAT:
+        raise ValueError(f"unknown snapshot format {data.get('format')!r}")
+    exchange = Exchange(markets)
+    exchange.sequence = data["sequence"]
+    exchange.now = datetime.fromisoformat(data["now"])
+    for symbol, book in data["books"].items():
+        exchange.books[symbol] = OrderBook.restore(book)
+    for symbol, prices in data["prices"].items():
+        exchange.prices[symbol] = _typed(exchange_module._MarketPrices, prices)
+    for plain in data["positions"]:
+        position = _typed(Position, plain)
+        exchange.positions[(position.account, position.symbol)] = position
+        exchange.monitor.upsert(position)
+    exchange.ledger.restore(
+        {
+            AccountKey(OwnerKind(kind), owner, AccountPurpose(purpose), asset): balance
+            for kind, owner, purpose, asset, balance in data["balances"]
+        }
+    )
+    for order_id, plain in data["orders"].items():
+        meta = _typed(exchange_module._OrderMeta, plain)
+        exchange._orders[order_id] = meta
+        key = (meta.account, meta.symbol)
+        exchange._orders_of.setdefault(key, {})[order_id] = meta
+        exchange._leverages.setdefault(key, Counter())[meta.leverage] += 1
+    exchange._references = {
+        ref: ((str(r[0]), str(r[1]), int(r[2])), sequence)
+        for ref, (r, sequence) in data["references"].items()
+    }
+    exchange.funding = {s: _typed(FundingAccumulator, a) for s, a in data["funding"].items()}
+    for symbol, history in data["funding_history"].items():
+        exchange.funding_history[symbol].extend(_typed(FundingPaid, e) for e in history)
+    for symbol, tape in data["tape"].items():
+        exchange.tape[symbol].extend(_typed(TradePrinted, e) for e in tape)
+    exchange.fills_of = {
+        a: deque((_typed(OrderFill, e) for e in h), maxlen=exchange_module.ACCOUNT_HISTORY_LENGTH)
+        for a, h in data["fills_of"].items()
+    }
+    exchange.closed_orders_of = {
+        a: deque(
+            (_typed(OrderUpdated, e) for e in h), maxlen=exchange_module.ACCOUNT_HISTORY_LENGTH
+        )
+        for a, h in data["closed_orders_of"].items()
+    }
+    exchange.status = {s: _typed(MarketStatus, v) for s, v in data["status"].items()}
+    exchange.pause_level = data["pause"][0]
+    exchange.pause_until = _datetime(data["pause"][1])
+    exchange.tp_sl = {(a, s): (tp, sl) for a, s, tp, sl in data["tp_sl"]}
+    for symbol, plain in data["activity"].items():
+        activity = exchange._activity[symbol]
+        activity.marks.extend((datetime.fromisoformat(at), mark) for at, mark in plain["marks"])
+        activity.minute_start = _datetime(plain["minute_start"])
+        activity.minute_volume = plain["minute_volume"]
+        activity.past_minutes.extend(plain["past_minutes"])
+    exchange.insurance_contributions, exchange.bad_debt_covered = data["insurance"]
+    queue = exchange.liquidation_queue
+    for plain, push in data["queue"]["entries"]:
+        entry = _typed(QueuedLiquidation, plain)
+        queue._entries[entry.position_id] = entry
+        heapq.heappush(queue._heap, (entry.urgency_key, push, entry))
+    queue._pushes = data["queue"]["pushes"]
+    queue._last_release = _datetime(data["queue"]["last_release"])
+    return exchange
+
+
+def state_hash(exchange: Exchange) -> str:
+    text = json.dumps(snapshot_exchange(exchange), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            field.name: _plain(getattr(value, field.name))
+            for field in dataclasses.fields(value)
+            if field.init and not field.name.startswith("_")
+        } | _derived_fields(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Fraction):
+        return [value.numerator, value.denominator]
+    if isinstance(value, deque | list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _derived_fields(value: Any) -> dict[str, Any]:
+    """Fields set after construction that the constructor does not take."""
+    return {
+        field.name: _plain(getattr(value, field.name))
+        for field in dataclasses.fields(value)
+        if not field.init and not field.name.startswith("_")
+    }
+
+
+def _typed(cls: type[Any], plain: dict[str, Any]) -> Any:
+    hints = typing.get_type_hints(cls)
+    init = {f.name for f in dataclasses.fields(cls) if f.init}
+    values = {name: _value(hints[name], raw) for name, raw in plain.items() if name in init}
+    instance = cls(**values)
+    for name, raw in plain.items():
+        if name not in init:
+            object.__setattr__(instance, name, _value(hints[name], raw))
+    return instance
+
+
+def _value(hint: Any, raw: Any) -> Any:
+    if raw is None:
+        return None
+    for candidate in typing.get_args(hint) or (hint,):
+        if candidate is datetime:
+            return datetime.fromisoformat(raw)
+        if candidate is Fraction:
+            return Fraction(raw[0], raw[1])
+        if isinstance(candidate, type) and issubclass(candidate, Enum):
+            return candidate(raw)
+    return raw
+
+
+def _datetime(raw: str | None) -> datetime | None:
+    return None if raw is None else datetime.fromisoformat(raw)
