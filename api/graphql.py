@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from datetime import timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -22,7 +24,17 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
     PongMessage,
 )
+from strawberry.types.unset import UNSET
 
+from api.auth import (
+    AccessPolicy,
+    RateLimited,
+    authenticate_connection_init,
+    authenticate_request,
+    request_meta,
+)
+from engine.accounts.roles import Forbidden
+from engine.errors import DomainError
 from engine.venue import Venue
 from resolvers.context import Context
 
@@ -73,7 +85,9 @@ class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 class GoDarkGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = KeepAliveTransportWSHandler
 
-    def __init__(self, schema: Any, venue: Venue, version: str) -> None:
+    def __init__(
+        self, schema: Any, venue: Venue, version: str, policy: AccessPolicy | None = None
+    ) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql",
@@ -84,39 +98,82 @@ class GoDarkGraphQL(GraphQL[Context, None]):
         )
         self._venue = venue
         self._version = version
+        self._policy = policy if policy is not None else AccessPolicy()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        # Strawberry answers unreadable requests in plain text; clients expect GraphQL errors.
+        request = Request(scope=scope, receive=receive)
+        response: Response
         try:
-            response = await self.run(Request(scope=scope, receive=receive))
+            if request.method == "POST":
+                meta = request_meta(request, self._policy)
+                principal = await authenticate_request(self._venue, request, meta, self._policy)
+                scope["state"].update(principal=principal, meta=meta)
+            response = await self.run(request)
+        except DomainError as refusal:
+            response = _refusal(scope, refusal)
+        # Strawberry answers unreadable requests in plain text; clients expect GraphQL errors.
         except HTTPException as refusal:
-            response = JSONResponse(
-                {
-                    "errors": [
-                        {
-                            "message": refusal.reason,
-                            "extensions": {"code": "BAD_REQUEST"},
-                        }
-                    ],
-                    "extensions": {"requestId": _request_id(scope)},
-                },
-                status_code=refusal.status_code,
-            )
+            response = _error_response(scope, refusal.reason, "BAD_REQUEST", refusal.status_code)
         await response(scope, receive, send)
+
+    async def on_ws_connect(self, context: Context) -> Any:
+        connection = context.request
+        assert isinstance(connection, WebSocket)
+        meta = request_meta(connection, self._policy)
+        context.meta = meta
+        try:
+            context.principal = await authenticate_connection_init(
+                self._venue, context.connection_params, meta, self._policy
+            )
+        except DomainError as refusal:
+            raise ConnectionRejectionError(
+                {"code": refusal.code, "message": refusal.message}
+            ) from None
+        return UNSET
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
+        state = request.scope.get("state", {})
         return Context(
             venue=self._venue,
             version=self._version,
             request_id=_request_id(request.scope),
             request=request,
             response=response,
+            principal=state.get("principal"),
+            meta=state.get("meta") or request_meta(request, self._policy),
         )
+
+
+def _refusal(scope: Scope, refusal: DomainError) -> Response:
+    if isinstance(refusal, RateLimited):
+        response = _error_response(
+            scope,
+            refusal.message,
+            refusal.code,
+            429,
+            retry_after=round(refusal.retry_after, 3),
+        )
+        response.headers["Retry-After"] = str(max(1, math.ceil(refusal.retry_after)))
+        return response
+    status = 403 if isinstance(refusal, Forbidden) or refusal.code.startswith("RESTRICTED") else 401
+    return _error_response(scope, refusal.message, refusal.code, status)
+
+
+def _error_response(
+    scope: Scope, message: str, code: str, status: int, **extensions: Any
+) -> JSONResponse:
+    return JSONResponse(
+        {
+            "errors": [{"message": message, "extensions": {"code": code, **extensions}}],
+            "extensions": {"requestId": _request_id(scope)},
+        },
+        status_code=status,
+    )
 
 
 def _request_id(scope: Scope) -> str:

@@ -19,13 +19,15 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from api.metrics import GRAPHQL_LATENCY, GRAPHQL_OPERATIONS
-from resolvers import ledger, sports, system, trading
+from resolvers import accounts, admin, ledger, sports, system, trading
 from resolvers import markets as market_data
-from schema.ledger import DemoAccount, DemoTransferResult
+from schema import accounts as account_types
+from schema.ledger import Balance, TransferResult
 from schema.markets import Candle, Market, ReferenceBook, Ticker
 from schema.scalars import SCALAR_MAP
 from schema.sports import LiveEvent
@@ -59,9 +61,37 @@ log = structlog.get_logger("godark.graphql")
 @strawberry.type
 class Query:
     server_info: ServerInfo = strawberry.field(resolver=system.server_info)
-    demo_account: DemoAccount | None = strawberry.field(
-        resolver=ledger.demo_account,
-        description="The shared demo account; null when the server is not in demo mode.",
+    me: account_types.Account | None = strawberry.field(
+        resolver=accounts.me, description="The signed-in account; null when anonymous."
+    )
+    balances: list[Balance] = strawberry.field(
+        resolver=ledger.my_balances, description="Your balances (READ)."
+    )
+    sessions: list[account_types.AuthSession] = strawberry.field(
+        resolver=accounts.sessions, description="Your signed-in devices."
+    )
+    activity: list[account_types.ActivityEntry] = strawberry.field(
+        resolver=accounts.activity, description="Logins and security events, newest first."
+    )
+    api_keys: list[account_types.ApiKey] = strawberry.field(
+        resolver=accounts.api_keys, description="Your active API keys (secrets never shown)."
+    )
+    export_my_data: JSON = strawberry.field(
+        resolver=accounts.export_my_data,
+        description="Everything GoDark holds about you, as one JSON document.",
+    )
+    demo_mailbox: list[account_types.MailMessage] = strawberry.field(
+        resolver=accounts.demo_mailbox,
+        description="Demo mode only: the mail sent to an address (no real mail leaves).",
+    )
+    proposals: list[account_types.Proposal] = strawberry.field(
+        resolver=admin.proposals, description="Admin: critical operations and their approvals."
+    )
+    aml_flags: list[account_types.AmlFlag] = strawberry.field(
+        resolver=admin.aml_flags, description="Admin: open AML flags."
+    )
+    mail_outbox: list[account_types.MailMessage] = strawberry.field(
+        resolver=admin.mail_outbox, description="Admin: the outgoing mail, newest first."
     )
     markets: list[Market] = strawberry.field(
         resolver=market_data.markets, description="Every perpetual market with its oracle prices."
@@ -114,11 +144,95 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    demo_deposit: DemoTransferResult = strawberry.mutation(
-        resolver=ledger.demo_deposit, description="Credit the demo account with test USDT."
+    register: account_types.AcceptedResult = strawberry.mutation(
+        resolver=accounts.register, description="Open an account; a link confirms the email."
     )
-    demo_withdraw: DemoTransferResult = strawberry.mutation(
-        resolver=ledger.demo_withdraw, description="Take USDT out of the demo account."
+    verify_email: account_types.AcceptedResult = strawberry.mutation(resolver=accounts.verify_email)
+    resend_verification: account_types.AcceptedResult = strawberry.mutation(
+        resolver=accounts.resend_verification
+    )
+    login: account_types.SignedInResult = strawberry.mutation(resolver=accounts.login)
+    refresh_session: account_types.SignedInResult = strawberry.mutation(
+        resolver=accounts.refresh_session,
+        description="New tokens for a refresh token, which is then spent.",
+    )
+    open_demo_account: account_types.SignedInResult = strawberry.mutation(
+        resolver=accounts.open_demo_account,
+        description="Demo mode: a new account with 10,000 test USDT, signed in.",
+    )
+    logout: account_types.Accepted = strawberry.mutation(resolver=accounts.logout)
+    logout_everywhere: account_types.Accepted = strawberry.mutation(
+        resolver=accounts.logout_everywhere
+    )
+    change_password: account_types.AcceptedResult = strawberry.mutation(
+        resolver=accounts.change_password
+    )
+    request_password_reset: account_types.AcceptedResult = strawberry.mutation(
+        resolver=accounts.request_password_reset
+    )
+    reset_password: account_types.AcceptedResult = strawberry.mutation(
+        resolver=accounts.reset_password
+    )
+    delete_account: account_types.DeletionResult = strawberry.mutation(
+        resolver=accounts.delete_account,
+        description="Erase your personal data after 30 days; sign in to cancel meanwhile.",
+    )
+    cancel_account_deletion: account_types.AcceptedResult = strawberry.mutation(
+        resolver=accounts.cancel_account_deletion
+    )
+    begin_two_factor_setup: account_types.TwoFactorSetupResult = strawberry.mutation(
+        resolver=accounts.begin_two_factor_setup
+    )
+    confirm_two_factor: account_types.BackupCodesResult = strawberry.mutation(
+        resolver=accounts.confirm_two_factor
+    )
+    disable_two_factor: account_types.AcceptedResult = strawberry.mutation(
+        resolver=accounts.disable_two_factor
+    )
+    wallet_challenge: account_types.WalletChallengeResult = strawberry.mutation(
+        resolver=accounts.wallet_challenge, description="A message for the wallet to sign."
+    )
+    link_wallet: account_types.AccountResult = strawberry.mutation(resolver=accounts.link_wallet)
+    unlink_wallet: account_types.AccountResult = strawberry.mutation(
+        resolver=accounts.unlink_wallet
+    )
+    create_api_key: account_types.CreateApiKeyResult = strawberry.mutation(
+        resolver=accounts.create_api_key
+    )
+    update_api_key: account_types.ApiKeyResult = strawberry.mutation(
+        resolver=accounts.update_api_key
+    )
+    delete_api_key: account_types.AcceptedResult = strawberry.mutation(
+        resolver=accounts.delete_api_key
+    )
+    faucet: TransferResult = strawberry.mutation(
+        resolver=ledger.faucet, description="Demo mode: test USDT, 10,000 a day at most."
+    )
+    withdraw: TransferResult = strawberry.mutation(
+        resolver=ledger.withdraw, description="USDT out, within your KYC tier's daily limit."
+    )
+    propose_operation: account_types.ProposalResult = strawberry.mutation(
+        resolver=admin.propose_operation,
+        description="Admin: propose a critical operation (M-of-N approval, then a timelock).",
+    )
+    approve_proposal: account_types.ProposalResult = strawberry.mutation(
+        resolver=admin.approve_proposal
+    )
+    execute_proposal: account_types.ProposalResult = strawberry.mutation(
+        resolver=admin.execute_proposal
+    )
+    cancel_proposal: account_types.ProposalResult = strawberry.mutation(
+        resolver=admin.cancel_proposal
+    )
+    set_account_roles: account_types.AcceptedResult = strawberry.mutation(
+        resolver=admin.set_account_roles
+    )
+    resolve_aml_flag: account_types.AcceptedResult = strawberry.mutation(
+        resolver=admin.resolve_aml_flag
+    )
+    set_emergency_pause: account_types.AcceptedResult = strawberry.mutation(
+        resolver=admin.set_emergency_pause,
+        description="Emergency role: pause at once (1 new orders .. 4 everything; 0 lifts).",
     )
     place_order: PlaceOrderResult = strawberry.mutation(
         resolver=trading.place_order, description="Place a hidden order in the dark pool."

@@ -9,7 +9,17 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
+from redis.asyncio import Redis
 
+from engine.accounts.admin import Administration
+from engine.accounts.apikeys import MemoryReplayCache, RedisReplayCache, ReplayCache
+from engine.accounts.approvals import ApprovalPolicy
+from engine.accounts.funds import Funds
+from engine.accounts.keys import KeyService
+from engine.accounts.mail import MailSender, SmtpConfig
+from engine.accounts.ratelimit import BucketStore, MemoryBucketStore, RateLimiter
+from engine.accounts.ratelimit_redis import RedisBucketStore
+from engine.accounts.service import AccountsConfig, AccountService
 from engine.bus import EventBus, bus_for
 from engine.clock import Clock, SystemClock
 from engine.heartbeat import HeartbeatTicker
@@ -27,6 +37,7 @@ from engine.store.database import Database
 from engine.store.markets import load_markets
 from engine.trading.commands import Command, TripCircuitBreaker
 from engine.trading.exchange import Exchange, Outcome
+from engine.trading.operations import Operations
 from engine.trading.price_pump import PricePump
 from engine.trading.publication import publish_outcome
 from engine.trading.sequencer import Sequencer, SequencerStopped
@@ -47,6 +58,11 @@ class VenueConfig:
     # Venues to stream real prices from; empty = simulated venues in demo mode.
     price_sources: tuple[str, ...] = ()
     market_makers: bool = True
+    # The one configured secret every key (JWT, sealed secrets, HMACs) is derived from.
+    secret: str = "demo-secret-not-for-production-use-0123456789"
+    public_url: str = "http://127.0.0.1:8000"
+    smtp: SmtpConfig | None = None
+    approvals: ApprovalPolicy = field(default_factory=ApprovalPolicy)
 
 
 @dataclass
@@ -64,6 +80,13 @@ class Venue:
     sequencer: Sequencer | None = None
     demo: DemoAccount | None = None
     sports: SportsOracle | None = None
+    accounts: AccountService = field(init=False, repr=False)
+    keys: KeyService = field(init=False, repr=False)
+    limiter: RateLimiter = field(init=False, repr=False)
+    funds: Funds = field(init=False, repr=False)
+    administration: Administration = field(init=False, repr=False)
+    _mail: MailSender | None = field(default=None, repr=False)
+    _redis: Redis | None = field(default=None, repr=False)
     _price_pump: PricePump | None = field(default=None, repr=False)
     _timers: EngineTimers | None = field(default=None, repr=False)
     _makers: SimulatedMarketMakers | None = field(default=None, repr=False)
@@ -108,7 +131,36 @@ class Venue:
             price_feed=price_feed,
         )
         alarms.venue = venue
+        venue._wire_accounts()
         return venue
+
+    def _wire_accounts(self) -> None:
+        store: BucketStore
+        replays: ReplayCache
+        if self.config.redis_url:
+            # Limits and replayed signatures must hold across every API process.
+            self._redis = Redis.from_url(self.config.redis_url)
+            store = RedisBucketStore(self._redis)
+            replays = RedisReplayCache(self._redis)
+        else:
+            store = MemoryBucketStore()
+            replays = MemoryReplayCache(self.clock)
+        self.limiter = RateLimiter(store, self.clock)
+        self.accounts = AccountService(
+            self.database,
+            self.clock,
+            AccountsConfig(
+                master_secret=self.config.secret,
+                demo=self.config.demo_mode,
+                public_url=self.config.public_url,
+            ),
+            self.limiter,
+        )
+        self.keys = KeyService(self.accounts, replays)
+        self.funds = Funds(self.database, self.clock)
+        operations = Operations(lambda: self.exchange, self.submit, self.clock)
+        self.administration = Administration(self.accounts, self.config.approvals, operations.apply)
+        self._mail = MailSender(self.database, self.clock, self.config.smtp)
 
     async def submit(self, command: Command) -> Outcome:
         if self.sequencer is None:
@@ -129,6 +181,9 @@ class Venue:
         replayed = await self.sequencer.start()
         self.exchange = self.sequencer.exchange  # restored from a snapshot, maybe
         log.info("trading_engine_started", replayed=replayed, markets=len(self.exchange.markets))
+        await self.accounts.start()
+        if self._mail is not None:
+            self._mail.start()
         self.heartbeat.start()
         if self.price_feed is not None:
             self.price_feed.start()
@@ -166,6 +221,10 @@ class Venue:
         if self.sequencer is not None:
             await self.sequencer.stop()
         await self.heartbeat.stop()
+        if self._mail is not None:
+            await self._mail.stop()
+        if self._redis is not None:
+            await self._redis.aclose()
         await self.bus.stop()
         await self.database.dispose()
 

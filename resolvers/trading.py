@@ -1,4 +1,4 @@
-"""Orders, positions and the tape. Until accounts land, the trader is the demo account."""
+"""Orders, positions and the tape. Private fields act for the signed-in account only."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from datetime import datetime
 from decimal import Decimal as PyDecimal
 from typing import Any
 
+from engine.accounts.ratelimit import TIER_LIMITS, Tier
+from engine.accounts.roles import Action
 from engine.errors import DomainError
 from engine.ledger.assets import USDT, format_units
 from engine.matching import OrderType as EngineOrderType
@@ -21,7 +23,7 @@ from engine.trading.sequencer import SequencerStopped
 from resolvers.context import Info
 from resolvers.errors import InvalidArgument
 from schema import scalars
-from schema.errors import InvalidRequestError, NotAvailableError, UserError
+from schema.errors import InvalidRequestError, RateLimitedError, UserError
 from schema.trading import (
     TRADING_ERRORS,
     AmendOrderResult,
@@ -58,6 +60,9 @@ async def place_order(info: Info, input: PlaceOrderInput) -> PlaceOrderResult:
     account = _trader(info)
     if isinstance(account, UserError):
         return account  # type: ignore[return-value]
+    limited = await _within_limits(info, account)
+    if limited is not None:
+        return limited  # type: ignore[return-value]
     try:
         command = commands.SubmitOrder(
             account=account,
@@ -160,9 +165,7 @@ async def adjust_margin(info: Info, symbol: str, amount: scalars.Decimal) -> Pos
 def my_orders(info: Info, status: OrderStatusFilter = OrderStatusFilter.OPEN) -> list[Order]:
     """Open orders, recently closed ones (the last 200), or both; newest first."""
     venue = info.context.venue
-    if venue.demo is None:
-        return []
-    account = venue.demo.account
+    account = _reader(info)
     orders = []
     if status is not OrderStatusFilter.CLOSED:
         orders += venue.exchange.open_orders(account)
@@ -176,11 +179,9 @@ def my_trades(info: Info, symbol: str | None = None, limit: int = 50) -> list[Fi
     if not 1 <= limit <= MAX_MY_TRADES:
         raise InvalidArgument(f"limit must be between 1 and {MAX_MY_TRADES}")
     venue = info.context.venue
-    if venue.demo is None:
-        return []
     fills = [
         fill
-        for fill in venue.exchange.fills_of.get(venue.demo.account, ())
+        for fill in venue.exchange.fills_of.get(_reader(info), ())
         if symbol is None or fill.symbol == symbol
     ]
     return [_fill(fill) for fill in fills[-limit:][::-1]]
@@ -188,9 +189,7 @@ def my_trades(info: Info, symbol: str | None = None, limit: int = 50) -> list[Fi
 
 def my_positions(info: Info) -> list[Position]:
     venue = info.context.venue
-    if venue.demo is None:
-        return []
-    return [_position(info, p) for p in venue.exchange.positions_of(venue.demo.account)]
+    return [_position(info, p) for p in venue.exchange.positions_of(_reader(info))]
 
 
 def trades(info: Info, symbol: str, limit: int = 100) -> list[Trade]:
@@ -221,10 +220,8 @@ async def trade_stream(info: Info, symbol: str) -> AsyncGenerator[Trade, None]:
 
 
 async def order_updates(info: Info) -> AsyncGenerator[Order, None]:
-    demo = info.context.venue.demo
-    if demo is None:
-        return
-    async with info.context.venue.bus.subscribe(f"orders.{demo.account}") as events:
+    account = _reader(info)
+    async with info.context.venue.bus.subscribe(f"orders.{account}") as events:
         async for event in events:
             if event.get("type") == "OrderUpdated":
                 yield _order_from_message(event)
@@ -232,11 +229,10 @@ async def order_updates(info: Info) -> AsyncGenerator[Order, None]:
 
 async def position_updates(info: Info) -> AsyncGenerator[Position | None, None]:
     venue = info.context.venue
-    if venue.demo is None:
-        return
-    async with venue.bus.subscribe(f"positions.{venue.demo.account}") as events:
+    account = _reader(info)
+    async with venue.bus.subscribe(f"positions.{account}") as events:
         async for event in events:
-            position = venue.exchange.positions.get((venue.demo.account, event["symbol"]))
+            position = venue.exchange.positions.get((account, event["symbol"]))
             yield None if position is None else _position(info, position)
 
 
@@ -250,12 +246,42 @@ class _Refusal(Exception):
 
 
 def _trader(info: Info) -> str | UserError:
-    demo = info.context.venue.demo
-    if demo is None:
-        return NotAvailableError(
-            code="NOT_AVAILABLE", message="trading needs an account; accounts are not open yet"
+    return info.context.require(Action.TRADE).account_id
+
+
+def _reader(info: Info) -> str:
+    return info.context.require(Action.READ).account_id
+
+
+async def _within_limits(info: Info, account: str, *, cancel: bool = False) -> UserError | None:
+    """The tier's orders (or cancels) per minute, and its cap on open orders."""
+    principal = info.context.principal
+    assert principal is not None
+    venue = info.context.venue
+    tier = _tier(principal.tier)
+    decision = await (venue.limiter.cancel if cancel else venue.limiter.order)(account, tier)
+    if not decision.allowed:
+        what = "cancels" if cancel else "orders"
+        return RateLimitedError(
+            code="RATE_LIMITED",
+            message=f"too many {what} for the {tier.value} tier; slow down",
+            retry_after=decision.retry_after,
         )
-    return demo.account
+    cap = TIER_LIMITS[tier].max_open_orders
+    if not cancel and len(venue.exchange.open_orders(account)) >= cap:
+        return RateLimitedError(
+            code="TOO_MANY_OPEN_ORDERS",
+            message=f"the {tier.value} tier allows {cap} open orders; cancel some first",
+            retry_after=0.0,
+        )
+    return None
+
+
+def _tier(name: str) -> Tier:
+    try:
+        return Tier(name)
+    except ValueError:
+        return Tier.FREE
 
 
 async def _submit(info: Info, command: commands.Command) -> Outcome | UserError:
@@ -274,6 +300,9 @@ async def _cancellation(info: Info, build: Any) -> CancelOrderResult:
     account = _trader(info)
     if isinstance(account, UserError):
         return account  # type: ignore[return-value]
+    limited = await _within_limits(info, account, cancel=True)
+    if limited is not None:
+        return limited  # type: ignore[return-value]
     outcome = await _submit(info, build(account, info.context.venue.clock.now()))
     if isinstance(outcome, UserError):
         return outcome  # type: ignore[return-value]

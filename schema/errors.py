@@ -39,3 +39,8 @@ class DepositLimitExceededError(UserError):
 @strawberry.type
 class NotAvailableError(UserError):
     pass
+
+
+@strawberry.type
+class RateLimitedError(UserError):
+    retry_after: float = strawberry.field(description="Seconds to wait before trying again.")

@@ -1,4 +1,4 @@
-"""Balances and the demo account's money movements."""
+"""Balances and the money movements of the signed-in account."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from schema.errors import (
     InvalidAmountError,
     InvalidRequestError,
     NotAvailableError,
+    UserError,
 )
 from schema.scalars import Decimal
 
@@ -25,15 +26,8 @@ class Balance:
     total: Decimal
 
 
-@strawberry.type
-class DemoAccount:
-    id: str
-    display_name: str
-    balances: list[Balance]
-
-
 @strawberry.input
-class DemoTransferInput:
+class TransferInput:
     amount: Decimal = strawberry.field(description="USDT, at most 6 decimals.")
     idempotency_key: str = strawberry.field(
         description="Chosen by the client; repeating it repeats nothing."
@@ -41,19 +35,25 @@ class DemoTransferInput:
 
 
 @strawberry.type
-class DemoTransferSuccess:
+class TransferSuccess:
     entry_id: str
     replayed: bool = strawberry.field(description="True when this key was already applied.")
-    account: DemoAccount
+    balances: list[Balance]
 
 
-DemoTransferResult = Annotated[
-    DemoTransferSuccess
+@strawberry.type
+class LimitExceededError(UserError):
+    """A KYC tier's daily limit, or the restricted-jurisdiction rules, forbid this."""
+
+
+TransferResult = Annotated[
+    TransferSuccess
     | InvalidAmountError
     | InvalidRequestError
     | InsufficientFundsError
     | IdempotencyKeyReusedError
     | DepositLimitExceededError
+    | LimitExceededError
     | NotAvailableError,
-    strawberry.union("DemoTransferResult"),
+    strawberry.union("TransferResult"),
 ]

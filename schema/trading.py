@@ -8,7 +8,7 @@ from typing import Annotated, TypeAlias
 
 import strawberry
 
-from schema.errors import InvalidRequestError, NotAvailableError, UserError
+from schema.errors import InvalidRequestError, NotAvailableError, RateLimitedError, UserError
 from schema.scalars import Decimal
 
 
@@ -238,6 +238,7 @@ TradingError: TypeAlias = (
     | EngineUnavailableError
     | InvalidRequestError
     | NotAvailableError
+    | RateLimitedError
 )
 
 PlaceOrderResult = Annotated[OrderPlaced | TradingError, strawberry.union("PlaceOrderResult")]

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from engine.clock import Clock
 from engine.errors import DomainError
-from engine.ledger import USDT, AccountPurpose, InvalidAmount, InvalidEntry
+from engine.ledger import USDT, AccountKey, InvalidAmount, InvalidEntry
+from engine.trading import accounts
 from engine.trading.commands import Command, Deposit, Withdraw
 from engine.trading.exchange import CommandRefused, Exchange, Outcome
 
@@ -42,25 +43,34 @@ class DemoTransfer:
 
 class DemoAccount:
     def __init__(
-        self, exchange: Exchange, submit: Callable[[Command], Awaitable[Outcome]], clock: Clock
+        self,
+        exchange: Exchange,
+        submit: Callable[[Command], Awaitable[Outcome]],
+        clock: Clock,
+        account: str = DEMO_OWNER_ID,
     ) -> None:
         self._exchange = exchange
         self._submit = submit
         self._clock = clock
-        self.account = DEMO_OWNER_ID
+        self.account = account
 
     async def open(self) -> None:
         """Credit the opening balance, once ever (the reference makes a restart a replay)."""
-        await self._move(Deposit, DEMO_OPENING_BALANCE, "demo:opening-balance")
+        await self._move(Deposit, DEMO_OPENING_BALANCE, f"{self.account}:opening-balance")
 
     def balances(self) -> list[DemoBalance]:
-        available = locked = 0
-        for key, balance in self._exchange.ledger.balances().items():
-            owner = key.owner_id
-            if key.purpose is AccountPurpose.AVAILABLE and owner == self.account:
-                available += balance
-            elif owner.startswith(f"{self.account}/"):
-                locked += balance
+        # A few lookups per market rather than a scan of every account in the ledger.
+        ledger = self._exchange.ledger
+
+        def held(key: AccountKey) -> int:
+            return ledger.balance(key) if ledger.has_account(key) else 0
+
+        available = held(accounts.available(self.account))
+        locked = sum(
+            held(accounts.order_margin(self.account, symbol))
+            + held(accounts.collateral(self.account, symbol))
+            for symbol in self._exchange.markets
+        )
         return [DemoBalance(USDT.symbol, available, locked)]
 
     async def deposit(self, units: int, idempotency_key: str) -> DemoTransfer:
@@ -68,10 +78,14 @@ class DemoAccount:
             raise DepositLimitExceeded(
                 f"a demo deposit is at most {DEMO_MAX_DEPOSIT // USDT.unit} {USDT.symbol}"
             )
-        return await self._move(Deposit, units, f"demo:deposit:{_client_key(idempotency_key)}")
+        return await self._move(
+            Deposit, units, f"{self.account}:deposit:{_client_key(idempotency_key)}"
+        )
 
     async def withdraw(self, units: int, idempotency_key: str) -> DemoTransfer:
-        return await self._move(Withdraw, units, f"demo:withdraw:{_client_key(idempotency_key)}")
+        return await self._move(
+            Withdraw, units, f"{self.account}:withdraw:{_client_key(idempotency_key)}"
+        )
 
     async def _move(
         self, kind: type[Deposit] | type[Withdraw], units: int, reference: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -112,6 +113,171 @@ class JournalSnapshotRow(SQLModel, table=True):
     state: str
     state_hash: str = Field(max_length=64)
     recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+def _moment(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(
+        default=None if nullable else ...,
+        sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index),
+    )
+
+
+class AccountRow(SQLModel, table=True):
+    """A person's (or an operator's) account. Personal fields are blanked on erasure."""
+
+    __tablename__ = "account"
+
+    id: str = Field(primary_key=True, max_length=32)
+    # Normalised (NFKC, lower case, ASCII only); "erased:<id>" after erasure.
+    email: str = Field(max_length=254, unique=True)
+    password_hash: str = Field(max_length=256)
+    status: str = Field(max_length=24)  # ACTIVE, DELETION_PENDING, ERASED
+    roles: str = Field(max_length=128)  # comma-separated Role names
+    tier: str = Field(max_length=16)  # rate-limit tier
+    kyc_tier: str = Field(max_length=8)
+    terms_version: str = Field(max_length=16)
+    referral_code: str = Field(max_length=16, unique=True)
+    referred_by: str | None = Field(default=None, max_length=32)
+    email_verified_at: datetime | None = _moment(nullable=True)
+    totp_secret: str | None = Field(default=None, max_length=256)  # sealed with AES-GCM
+    totp_enabled: bool = Field(default=False)
+    totp_last_step: int | None = Field(default=None, sa_column=Column(BigInteger))
+    backup_codes: str = Field(default="")  # comma-separated HMACs; a used one becomes ""
+    wallet_address: str | None = Field(default=None, max_length=64, unique=True)
+    wallet_linked_at: datetime | None = _moment(nullable=True)
+    deletion_requested_at: datetime | None = _moment(nullable=True)
+    erase_after: datetime | None = _moment(nullable=True)
+    created_at: datetime = _moment()
+
+
+class AuthSessionRow(SQLModel, table=True):
+    """A login on one device: the family of its refresh tokens."""
+
+    __tablename__ = "auth_session"
+
+    id: str = Field(primary_key=True, max_length=32)
+    account_id: str = Field(foreign_key="account.id", max_length=32, index=True)
+    device: str = Field(max_length=256)
+    ip: str = Field(max_length=64)
+    created_at: datetime = _moment()
+    last_used_at: datetime = _moment()
+    expires_at: datetime = _moment()
+    revoked_at: datetime | None = _moment(nullable=True, index=True)
+    revoked_reason: str | None = Field(default=None, max_length=32)
+
+
+class RefreshTokenRow(SQLModel, table=True):
+    """One refresh token of a session; used once, then replaced by the next."""
+
+    __tablename__ = "refresh_token"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    session_id: str = Field(foreign_key="auth_session.id", max_length=32, index=True)
+    issued_at: datetime = _moment()
+    used_at: datetime | None = _moment(nullable=True)
+
+
+class AccountTokenRow(SQLModel, table=True):
+    """A single-use emailed token: email verification (24 h) or password reset (1 h)."""
+
+    __tablename__ = "account_token"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    account_id: str = Field(foreign_key="account.id", max_length=32, index=True)
+    purpose: str = Field(max_length=16)
+    expires_at: datetime = _moment()
+    used_at: datetime | None = _moment(nullable=True)
+
+
+class MailOutboxRow(SQLModel, table=True):
+    """Mail waiting for (or done with) the sender; the demo shows it in the admin panel."""
+
+    __tablename__ = "mail_outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    recipient: str = Field(max_length=254, index=True)
+    subject: str = Field(max_length=200)
+    body: str
+    created_at: datetime = _moment()
+    sent_at: datetime | None = _moment(nullable=True)
+    attempts: int = Field(default=0)
+    last_error: str | None = Field(default=None, max_length=500)
+
+
+class ActivityRow(SQLModel, table=True):
+    """What happened to an account: logins, failures, security events. Shown to its owner."""
+
+    __tablename__ = "account_activity"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: str = Field(foreign_key="account.id", max_length=32, index=True)
+    kind: str = Field(max_length=32)
+    ip: str = Field(max_length=64)
+    user_agent: str = Field(max_length=256)
+    detail: str = Field(default="", max_length=500)
+    at: datetime = _moment()
+
+
+class ApiKeyRow(SQLModel, table=True):
+    __tablename__ = "api_key"
+
+    id: str = Field(primary_key=True, max_length=40)
+    account_id: str = Field(foreign_key="account.id", max_length=32, index=True)
+    name: str = Field(max_length=64)
+    permissions: str = Field(max_length=64)  # comma-separated
+    allow_list: str = Field(default="", max_length=2000)  # comma-separated IPs and CIDRs
+    secret: str = Field(max_length=256)  # sealed with AES-GCM, bound to the key id
+    created_at: datetime = _moment()
+    expires_at: datetime | None = _moment(nullable=True)
+    last_used_at: datetime | None = _moment(nullable=True)
+    revoked_at: datetime | None = _moment(nullable=True)
+
+
+class WalletNonceRow(SQLModel, table=True):
+    __tablename__ = "wallet_nonce"
+
+    nonce: str = Field(primary_key=True, max_length=64)
+    account_id: str = Field(foreign_key="account.id", max_length=32, index=True)
+    address: str = Field(max_length=64)
+    message: str = Field(max_length=500)
+    expires_at: datetime = _moment()
+    used_at: datetime | None = _moment(nullable=True)
+
+
+class AdminProposalRow(SQLModel, table=True):
+    """A critical operation waiting for M of N admins and its timelock; state as JSON."""
+
+    __tablename__ = "admin_proposal"
+
+    id: str = Field(primary_key=True, max_length=32)
+    operation: str = Field(max_length=32)
+    status: str = Field(max_length=16)
+    state: str
+    created_at: datetime = _moment()
+
+
+class AmlFlagRow(SQLModel, table=True):
+    __tablename__ = "aml_flag"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: str = Field(foreign_key="account.id", max_length=32, index=True)
+    rule: str = Field(max_length=32)
+    detail: str = Field(max_length=500)
+    raised_at: datetime = _moment()
+    resolved_at: datetime | None = _moment(nullable=True)
+    resolved_by: str | None = Field(default=None, max_length=32)
+
+
+class FundsMovementRow(SQLModel, table=True):
+    """Deposits and withdrawals per account: what KYC limits and AML rules look at."""
+
+    __tablename__ = "funds_movement"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: str = Field(foreign_key="account.id", max_length=32, index=True)
+    kind: str = Field(max_length=16)
+    amount: int = Field(sa_column=Column(BigInteger, nullable=False))
+    at: datetime = _moment()
 
 
 def table_of(model: type[SQLModel]) -> Table:

@@ -148,6 +148,33 @@ class SweepLiquidations:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class ConfigureMarket:
+    """An operator's market change (approved and timelocked before it gets here): adds the
+    market when the symbol is new, else replaces its fees and risk parameters."""
+
+    symbol: str
+    base_asset: str
+    tick_size: int
+    step_size: int
+    min_order_size: int
+    max_order_size: int
+    max_leverage: int
+    maker_fee_bps: int
+    taker_fee_bps: int
+    is_active: bool
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawInsuranceFund:
+    """An operator's withdrawal from the insurance fund to outside the venue."""
+
+    amount: int  # micro-USDT
+    reference: str  # the caller's idempotency key
+    at: datetime
+
+
 Command = (
     Deposit
     | Withdraw
@@ -163,6 +190,8 @@ Command = (
     | TripCircuitBreaker
     | SetTpSl
     | SetEmergencyPause
+    | ConfigureMarket
+    | WithdrawInsuranceFund
 )
 
 COMMAND_TYPES: dict[str, type[Any]] = {
@@ -182,6 +211,8 @@ COMMAND_TYPES: dict[str, type[Any]] = {
         TripCircuitBreaker,
         SetTpSl,
         SetEmergencyPause,
+        ConfigureMarket,
+        WithdrawInsuranceFund,
     )
 }
 

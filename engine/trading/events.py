@@ -128,6 +128,35 @@ class EmergencyPauseChanged:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class MarketConfigured:
+    """Public: a market was added or its parameters changed; carries the new parameters.
+    `changes` names what changed: ADD_MARKET, CHANGE_FEES, CHANGE_RISK_PARAMETERS."""
+
+    symbol: str
+    base_asset: str
+    tick_size: int
+    step_size: int
+    min_order_size: int
+    max_order_size: int
+    max_leverage: int
+    maker_fee_bps: int
+    taker_fee_bps: int
+    is_active: bool
+    changes: tuple[str, ...]
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InsuranceFundWithdrawn:
+    """Public: money left the insurance fund by an operator's decision."""
+
+    amount: int  # micro-USDT
+    reference: str
+    balance: int  # what the fund holds afterwards
+    at: datetime
+
+
 EngineEvent = (
     TradePrinted
     | OrderUpdated
@@ -139,4 +168,6 @@ EngineEvent = (
     | MarginCall
     | MarketStatusChanged
     | EmergencyPauseChanged
+    | MarketConfigured
+    | InsuranceFundWithdrawn
 )

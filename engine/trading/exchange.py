@@ -80,6 +80,7 @@ from engine.trading.commands import (
     CancelOrder,
     ClosePosition,
     Command,
+    ConfigureMarket,
     Deposit,
     SetEmergencyPause,
     SetTpSl,
@@ -88,13 +89,16 @@ from engine.trading.commands import (
     TripCircuitBreaker,
     UpdatePrices,
     Withdraw,
+    WithdrawInsuranceFund,
 )
 from engine.trading.events import (
     BalanceChanged,
     EmergencyPauseChanged,
     EngineEvent,
     FundingPaid,
+    InsuranceFundWithdrawn,
     MarginCall,
+    MarketConfigured,
     MarketStatusChanged,
     OrderFill,
     OrderUpdated,
@@ -124,6 +128,13 @@ PAUSE_AUTO_RESUME = {PAUSE_NEW_ORDERS: timedelta(minutes=5), PAUSE_TRADING: time
 FUNDING_HISTORY_LENGTH = 24 * 30  # a month of hourly payments
 # Withdrawals and deposits are rare; remembering every reference keeps them idempotent.
 MAX_REFERENCE_LENGTH = 64
+# The `market` table's column widths (engine/store/tables.py MarketRow).
+MAX_SYMBOL_LENGTH = 32
+MAX_BASE_ASSET_LENGTH = 16
+# What a ConfigureMarket changed, as named in MarketConfigured.changes.
+ADD_MARKET = "ADD_MARKET"
+CHANGE_FEES = "CHANGE_FEES"
+CHANGE_RISK_PARAMETERS = "CHANGE_RISK_PARAMETERS"
 
 
 class CommandRefused(DomainError):
@@ -204,19 +215,16 @@ class _MarketPrices:
 
 class Exchange:
     def __init__(self, markets: list[MarketConfig]) -> None:
-        self.markets = {market.symbol: market for market in markets}
-        self.books = {market.symbol: OrderBook(market.symbol) for market in markets}
-        self.prices = {market.symbol: _MarketPrices() for market in markets}
+        self.markets: dict[str, MarketConfig] = {}
+        self.books: dict[str, OrderBook] = {}
+        self.prices: dict[str, _MarketPrices] = {}
         self.positions: dict[tuple[str, str], Position] = {}
         # The public tape: the latest trades of each market, newest last.
         self.fills_of: dict[str, deque[OrderFill]] = {}
         self.closed_orders_of: dict[str, deque[OrderUpdated]] = {}
-        self.tape: dict[str, deque[TradePrinted]] = {
-            market.symbol: deque(maxlen=TAPE_LENGTH) for market in markets
-        }
+        self.tape: dict[str, deque[TradePrinted]] = {}
         self.ledger = MemoryLedger()
         self.ledger.open_accounts([accounts.WORLD, accounts.FEES, accounts.INSURANCE_FUND])
-        self.ledger.open_accounts(accounts.settlement(symbol) for symbol in self.markets)
         self.sequence = 0
         self.now = datetime.min.replace(tzinfo=UTC)  # the time of the command being applied
         self.monitor = LiquidationMonitor()
@@ -225,10 +233,8 @@ class Exchange:
         # For the insurance fund's public health: what it ever received and ever paid out.
         self.insurance_contributions = 0
         self.bad_debt_covered = 0
-        self.funding_history: dict[str, deque[FundingPaid]] = {
-            market.symbol: deque(maxlen=FUNDING_HISTORY_LENGTH) for market in markets
-        }
-        self.status = {market.symbol: MarketStatus() for market in markets}
+        self.funding_history: dict[str, deque[FundingPaid]] = {}
+        self.status: dict[str, MarketStatus] = {}
         self.pause_level = 0
         self.pause_until: datetime | None = None
         # Positions whose size changed while a batch of book events is applied: their
@@ -236,7 +242,7 @@ class Exchange:
         self._resized: set[tuple[str, str]] = set()
         # (trader, market) -> (take-profit, stop-loss) marks
         self.tp_sl: dict[tuple[str, str], tuple[int | None, int | None]] = {}
-        self._activity = {market.symbol: _MarketActivity() for market in markets}
+        self._activity: dict[str, _MarketActivity] = {}
         self._orders: dict[str, _OrderMeta] = {}
         # The same orders by (trader, market): what per-trader checks walk, so their cost
         # does not grow with the whole book.
@@ -246,6 +252,21 @@ class Exchange:
         # deposit/withdrawal reference -> (what it asked, the sequence that applied it)
         self._references: dict[str, tuple[tuple[str, str, int], int]] = {}
         self._entry_counter = 0
+        for market in markets:
+            self._add_market(market)
+
+    def _add_market(self, market: MarketConfig) -> None:
+        """A market's own structures, empty: at start-up and when ConfigureMarket adds one.
+        Funding accumulators and liquidation indexes are created on first use."""
+        symbol = market.symbol
+        self.markets[symbol] = market
+        self.books[symbol] = OrderBook(symbol)
+        self.prices[symbol] = _MarketPrices()
+        self.tape[symbol] = deque(maxlen=TAPE_LENGTH)
+        self.funding_history[symbol] = deque(maxlen=FUNDING_HISTORY_LENGTH)
+        self.status[symbol] = MarketStatus()
+        self._activity[symbol] = _MarketActivity()
+        self.ledger.open_accounts([accounts.settlement(symbol)])
 
     # --- the one entry point ----------------------------------------------------------
 
@@ -294,6 +315,10 @@ class Exchange:
         elif isinstance(command, TripCircuitBreaker):
             self._market(command.symbol)
             self._trip(command.symbol, command.reason, command.at, outcome)
+        elif isinstance(command, ConfigureMarket):
+            self._configure_market(command, outcome)
+        elif isinstance(command, WithdrawInsuranceFund):
+            self._withdraw_insurance_fund(command, outcome)
         else:
             for book in self.books.values():
                 self._book_events(book.expire(command.at), outcome)
@@ -337,6 +362,31 @@ class Exchange:
         )
         self._balance_event(command.account, command.at, outcome)
 
+    def _withdraw_insurance_fund(self, command: WithdrawInsuranceFund, outcome: Outcome) -> None:
+        request = ("insurance_withdrawal", accounts.INSURANCE_FUND.owner_id, command.amount)
+        if self._replayed(command.reference, request, outcome):
+            return
+        _require_positive(command.amount)
+        held = self.ledger.balance(accounts.INSURANCE_FUND)
+        if command.amount > held:
+            raise CommandRefused(
+                "INSUFFICIENT_FUNDS",
+                f"the insurance fund holds {held} micro-USDT, less than {command.amount}",
+            )
+        self._post(
+            "insurance_withdrawal",
+            [(accounts.INSURANCE_FUND, -command.amount), (accounts.WORLD, command.amount)],
+        )
+        self._references[command.reference] = (request, self.sequence)
+        outcome.events.append(
+            InsuranceFundWithdrawn(
+                command.amount,
+                command.reference,
+                self.ledger.balance(accounts.INSURANCE_FUND),
+                command.at,
+            )
+        )
+
     def _replayed(self, reference: str, request: tuple[str, str, int], outcome: Outcome) -> bool:
         """True when this reference was applied before with the same request; a reference
         reused for another request is refused. Only applied requests are remembered, so a
@@ -352,6 +402,68 @@ class Exchange:
             )
         outcome.replay_of = previous[1]
         return True
+
+    # --- market configuration ---------------------------------------------------------
+
+    def _configure_market(self, command: ConfigureMarket, outcome: Outcome) -> None:
+        """Add a market, or replace an existing one's fees and risk parameters. Open
+        positions keep their margin and leverage; new orders are checked against the new
+        limits, and every fill from now on pays the new fees."""
+        config = _market_config(command)
+        before = self.markets.get(command.symbol)
+        if before is None:
+            self._add_market(config)
+            changes: tuple[str, ...] = (ADD_MARKET,)
+        else:
+            self._require_compatible_change(before, config)
+            changes = _changes(before, config)
+            self.markets[command.symbol] = config
+        outcome.events.append(
+            MarketConfigured(
+                config.symbol,
+                config.base_asset,
+                config.tick_size,
+                config.step_size,
+                config.min_order_size,
+                config.max_order_size,
+                config.max_leverage,
+                config.maker_fee_bps,
+                config.taker_fee_bps,
+                config.is_active,
+                changes,
+                command.at,
+            )
+        )
+
+    def _require_compatible_change(self, before: MarketConfig, after: MarketConfig) -> None:
+        """Refuse changes the market's current orders and positions could not live with."""
+        symbol = before.symbol
+        if after.base_asset != before.base_asset:
+            raise CommandRefused(
+                "INVALID_MARKET_CONFIG", f"the base asset of {symbol} cannot change"
+            )
+        has_orders = any(s == symbol for _, s in self._orders_of)
+        grid_changed = (after.tick_size, after.step_size) != (before.tick_size, before.step_size)
+        if has_orders and grid_changed:
+            # Resting prices and sizes would be off the new grid.
+            raise CommandRefused(
+                "MARKET_HAS_ORDERS",
+                f"{symbol} has open orders: its tick and step sizes cannot change",
+            )
+        if has_orders and before.is_active and not after.is_active:
+            # A closed market refuses cancels, which would strand the orders' margin.
+            raise CommandRefused(
+                "MARKET_HAS_ORDERS", f"{symbol} has open orders: it cannot be closed"
+            )
+        if after.step_size != before.step_size and any(
+            s == symbol and position.size % after.step_size
+            for (_, s), position in self.positions.items()
+        ):
+            # A position must stay closable in whole steps.
+            raise CommandRefused(
+                "MARKET_HAS_POSITIONS",
+                f"{symbol} has positions that are not whole steps of {after.step_size}",
+            )
 
     # --- orders -----------------------------------------------------------------------
 
@@ -808,7 +920,9 @@ class Exchange:
         """What each level stops. Prices keep flowing so the venue resumes on fresh ones;
         cancels stay open below level 3 so traders can take risk off."""
         level = self.current_pause(command.at)
-        if level == 0 or isinstance(command, SetEmergencyPause | UpdatePrices):
+        # ConfigureMarket passes at every level: operators may have to fix a market (its
+        # fees, limits, or closing it) precisely while the venue is paused.
+        if level == 0 or isinstance(command, SetEmergencyPause | UpdatePrices | ConfigureMarket):
             return
         stopped = (
             (level >= PAUSE_NEW_ORDERS and isinstance(command, SubmitOrder | SetTpSl))
@@ -816,7 +930,11 @@ class Exchange:
                 level >= PAUSE_TRADING
                 and isinstance(command, ClosePosition | SweepLiquidations | AdjustMargin)
             )
-            or (level >= PAUSE_ALL_BUT_WITHDRAWALS and not isinstance(command, Withdraw))
+            # The insurance fund's withdrawal is a withdrawal: it stops only at level 4.
+            or (
+                level >= PAUSE_ALL_BUT_WITHDRAWALS
+                and not isinstance(command, Withdraw | WithdrawInsuranceFund)
+            )
             or level >= PAUSE_EVERYTHING
         )
         if stopped:
@@ -1311,6 +1429,57 @@ def _order_side(side: Side) -> OrderSide:
 
 def _with_collateral(position: Position, collateral: int) -> Position:
     return replace(position, collateral=collateral)
+
+
+def _market_config(command: ConfigureMarket) -> MarketConfig:
+    """The command's market, or INVALID_MARKET_CONFIG naming the first thing wrong."""
+    if not 0 < len(command.symbol) <= MAX_SYMBOL_LENGTH:
+        raise CommandRefused(
+            "INVALID_MARKET_CONFIG", f"a symbol is 1 to {MAX_SYMBOL_LENGTH} characters"
+        )
+    if not 0 < len(command.base_asset) <= MAX_BASE_ASSET_LENGTH:
+        raise CommandRefused(
+            "INVALID_MARKET_CONFIG", f"a base asset is 1 to {MAX_BASE_ASSET_LENGTH} characters"
+        )
+    try:
+        return MarketConfig(
+            symbol=command.symbol,
+            base_asset=command.base_asset,
+            tick_size=command.tick_size,
+            step_size=command.step_size,
+            min_order_size=command.min_order_size,
+            max_order_size=command.max_order_size,
+            max_leverage=command.max_leverage,
+            maker_fee_bps=command.maker_fee_bps,
+            taker_fee_bps=command.taker_fee_bps,
+            is_active=command.is_active,
+        )
+    except ValueError as invalid:
+        raise CommandRefused("INVALID_MARKET_CONFIG", f"{command.symbol}: {invalid}") from None
+
+
+def _changes(before: MarketConfig, after: MarketConfig) -> tuple[str, ...]:
+    changes = []
+    if _fees(after) != _fees(before):
+        changes.append(CHANGE_FEES)
+    if _risk_parameters(after) != _risk_parameters(before):
+        changes.append(CHANGE_RISK_PARAMETERS)
+    return tuple(changes)
+
+
+def _fees(market: MarketConfig) -> tuple[int, int]:
+    return market.maker_fee_bps, market.taker_fee_bps
+
+
+def _risk_parameters(market: MarketConfig) -> tuple[int | bool, ...]:
+    return (
+        market.tick_size,
+        market.step_size,
+        market.min_order_size,
+        market.max_order_size,
+        market.max_leverage,
+        market.is_active,
+    )
 
 
 def _require_positive(amount: int) -> None:

@@ -14,7 +14,9 @@ from engine.trading.events import (
     EmergencyPauseChanged,
     EngineEvent,
     FundingPaid,
+    InsuranceFundWithdrawn,
     MarginCall,
+    MarketConfigured,
     MarketStatusChanged,
     OrderFill,
     OrderUpdated,
@@ -40,6 +42,10 @@ def topic_of(event: EngineEvent) -> str:
         return f"market_status.{event.symbol}"
     if isinstance(event, EmergencyPauseChanged):
         return "emergency_pause"
+    if isinstance(event, MarketConfigured):
+        return f"markets.{event.symbol}"
+    if isinstance(event, InsuranceFundWithdrawn):
+        return "insurance_fund"
     assert isinstance(event, BalanceChanged)
     return f"balances.{event.account}"
 

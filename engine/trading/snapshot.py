@@ -3,6 +3,8 @@
 Everything the exchange's future behaviour depends on is here; what can be derived (the
 liquidation index, the per-trader order indexes, leverage counters) is rebuilt on restore.
 `state_hash` is the check: a restored exchange hashes like the one that was saved.
+Market configs are state too (ConfigureMarket changes them), so they are saved here and
+win over the configs the caller passes in.
 """
 
 from __future__ import annotations
@@ -25,7 +27,10 @@ from engine.trading import exchange as exchange_module
 from engine.trading.events import FundingPaid, OrderFill, OrderUpdated, TradePrinted
 from engine.trading.exchange import Exchange, MarketStatus
 
-SNAPSHOT_FORMAT = 1
+# 2 added the market configs; a format 1 snapshot restores with the caller's markets
+# (its hash then differs, and the sequencer replays the whole journal instead).
+SNAPSHOT_FORMAT = 2
+READABLE_FORMATS = frozenset({1, SNAPSHOT_FORMAT})
 
 
 def snapshot_exchange(exchange: Exchange) -> dict[str, Any]:
@@ -40,6 +45,7 @@ def snapshot_exchange(exchange: Exchange) -> dict[str, Any]:
         "format": SNAPSHOT_FORMAT,
         "sequence": exchange.sequence,
         "now": exchange.now.isoformat(),
+        "markets": [_plain(market) for market in exchange.markets.values()],
         "books": {symbol: book.snapshot() for symbol, book in exchange.books.items()},
         "prices": {s: _plain(p) for s, p in exchange.prices.items()},
         "positions": [_plain(p) for p in exchange.positions.values()],
@@ -81,9 +87,14 @@ def snapshot_exchange(exchange: Exchange) -> dict[str, Any]:
 
 
 def restore_exchange(markets: list[MarketConfig], data: dict[str, Any]) -> Exchange:
-    if data.get("format") != SNAPSHOT_FORMAT:
+    """The saved exchange. `markets` (the `market` table) adds markets the snapshot does not
+    know; for those it knows, the snapshot's config is the one at its sequence, and the
+    journal after it replays any later change."""
+    if data.get("format") not in READABLE_FORMATS:
         raise ValueError(f"unknown snapshot format {data.get('format')!r}")
-    exchange = Exchange(markets)
+    saved = [_typed(MarketConfig, plain) for plain in data.get("markets", [])]
+    known = {market.symbol for market in saved}
+    exchange = Exchange(saved + [m for m in markets if m.symbol not in known])
     exchange.sequence = data["sequence"]
     exchange.now = datetime.fromisoformat(data["now"])
     for symbol, book in data["books"].items():

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -25,10 +26,32 @@ async def app(sqlite_url: str) -> AsyncIterator[Starlette]:
         yield application
 
 
+OPEN_DEMO = """mutation { openDemoAccount { __typename
+  ... on SignedIn { accessToken refreshToken account { id } } } }"""
+
+
+async def open_demo_account(http: httpx.AsyncClient) -> dict[str, Any]:
+    """A fresh demo account with its 10,000 test USDT; returns the SignedIn payload."""
+    response = await http.post("/graphql", json={"query": OPEN_DEMO})
+    signed_in: dict[str, Any] = response.json()["data"]["openDemoAccount"]
+    assert signed_in["__typename"] == "SignedIn", signed_in
+    return signed_in
+
+
 @pytest.fixture
-async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+async def anonymous(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    """Signed in as a new demo account: what a visitor gets from "try the demo"."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        signed_in = await open_demo_account(http)
+        http.headers["Authorization"] = f"Bearer {signed_in['accessToken']}"
         yield http
 
 

@@ -9,17 +9,17 @@ import pytest
 from sqlalchemy import text
 from starlette.applications import Starlette
 
-BALANCES = "{ demoAccount { id balances { asset available locked total } } }"
+BALANCES = "{ balances { asset available locked total } }"
 TRANSFER = """
 mutation Move($amount: Decimal!, $key: String!) {
-  demoWithdraw(input: {amount: $amount, idempotencyKey: $key}) {
+  withdraw(input: {amount: $amount, idempotencyKey: $key}) {
     __typename
     ... on UserError { code message }
-    ... on DemoTransferSuccess { entryId replayed account { balances { available } } }
+    ... on TransferSuccess { entryId replayed balances { available } }
   }
 }
 """
-DEPOSIT = TRANSFER.replace("demoWithdraw", "demoDeposit")
+DEPOSIT = TRANSFER.replace("withdraw(", "faucet(")
 
 
 async def gql(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
@@ -31,7 +31,7 @@ async def gql(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[s
 
 async def available(client: httpx.AsyncClient) -> str:
     body = await gql(client, BALANCES)
-    return str(body["data"]["demoAccount"]["balances"][0]["available"])
+    return str(body["data"]["balances"][0]["available"])
 
 
 async def test_server_info_reports_version_mode_and_time(client: httpx.AsyncClient) -> None:
@@ -42,28 +42,25 @@ async def test_server_info_reports_version_mode_and_time(client: httpx.AsyncClie
     assert info["serverTime"].endswith("+00:00")
 
 
-async def test_the_demo_account_starts_with_ten_thousand_usdt(client: httpx.AsyncClient) -> None:
+async def test_a_demo_account_starts_with_ten_thousand_usdt(client: httpx.AsyncClient) -> None:
     body = await gql(client, BALANCES)
-    assert body["data"]["demoAccount"] == {
-        "id": "demo",
-        "balances": [
-            {
-                "asset": "USDT",
-                "available": "10000.000000",
-                "locked": "0.000000",
-                "total": "10000.000000",
-            }
-        ],
-    }
+    assert body["data"]["balances"] == [
+        {
+            "asset": "USDT",
+            "available": "10000.000000",
+            "locked": "0.000000",
+            "total": "10000.000000",
+        }
+    ]
 
 
 async def test_a_withdrawal_moves_the_balance_once_even_when_replayed(
     client: httpx.AsyncClient,
 ) -> None:
-    first = (await gql(client, TRANSFER, amount="12.345678", key="w-1"))["data"]["demoWithdraw"]
-    again = (await gql(client, TRANSFER, amount="12.345678", key="w-1"))["data"]["demoWithdraw"]
+    first = (await gql(client, TRANSFER, amount="12.345678", key="w-1"))["data"]["withdraw"]
+    again = (await gql(client, TRANSFER, amount="12.345678", key="w-1"))["data"]["withdraw"]
 
-    assert first["__typename"] == "DemoTransferSuccess"
+    assert first["__typename"] == "TransferSuccess"
     assert first["replayed"] is False
     assert again["replayed"] is True
     assert again["entryId"] == first["entryId"]
@@ -74,7 +71,7 @@ async def test_a_reused_key_with_another_amount_is_a_typed_error(
     client: httpx.AsyncClient,
 ) -> None:
     await gql(client, TRANSFER, amount="1", key="w-2")
-    result = (await gql(client, TRANSFER, amount="2", key="w-2"))["data"]["demoWithdraw"]
+    result = (await gql(client, TRANSFER, amount="2", key="w-2"))["data"]["withdraw"]
     assert result["__typename"] == "IdempotencyKeyReusedError"
     assert result["code"] == "IDEMPOTENCY_KEY_REUSED"
     assert await available(client) == "9999.000000"
@@ -83,11 +80,13 @@ async def test_a_reused_key_with_another_amount_is_a_typed_error(
 @pytest.mark.parametrize(
     ("mutation", "amount", "typename", "code"),
     [
-        (TRANSFER, "20000", "InsufficientFundsError", "INSUFFICIENT_FUNDS"),
+        # An unverified (KYC NONE) account may take out 1,000 USDT a day.
+        (TRANSFER, "20000", "LimitExceededError", "KYC_LIMIT_EXCEEDED"),
         (TRANSFER, "0", "InvalidAmountError", "INVALID_AMOUNT"),
         (TRANSFER, "-5", "InvalidAmountError", "INVALID_AMOUNT"),
         (TRANSFER, "0.0000001", "InvalidAmountError", "INVALID_AMOUNT"),
-        (DEPOSIT, "10000.000001", "DepositLimitExceededError", "DEPOSIT_LIMIT_EXCEEDED"),
+        (DEPOSIT, "0.000001", "DepositLimitExceededError", "DEPOSIT_LIMIT_EXCEEDED"),
+        (TRANSFER, "1000.000001", "LimitExceededError", "KYC_LIMIT_EXCEEDED"),
     ],
 )
 async def test_refused_transfers_are_typed_errors_and_move_nothing(
@@ -102,14 +101,18 @@ async def test_refused_transfers_are_typed_errors_and_move_nothing(
 
 
 async def test_an_overlong_idempotency_key_is_refused(client: httpx.AsyncClient) -> None:
-    result = (await gql(client, TRANSFER, amount="1", key="k" * 65))["data"]["demoWithdraw"]
+    result = (await gql(client, TRANSFER, amount="1", key="k" * 65))["data"]["withdraw"]
     assert result["__typename"] == "InvalidRequestError"
     assert await available(client) == "10000.000000"
 
 
-async def test_a_deposit_adds_to_the_balance(client: httpx.AsyncClient) -> None:
-    result = (await gql(client, DEPOSIT, amount="0.5", key="d-1"))["data"]["demoDeposit"]
-    assert result["account"]["balances"][0]["available"] == "10000.500000"
+async def test_the_faucet_refills_up_to_its_daily_cap(client: httpx.AsyncClient) -> None:
+    # The opening 10,000 USDT used today's faucet allowance; spend some and it stays used.
+    await gql(client, TRANSFER, amount="500", key="w-cap")
+    refused = (await gql(client, DEPOSIT, amount="0.5", key="d-1"))["data"]["faucet"]
+    assert refused["code"] == "DEPOSIT_LIMIT_EXCEEDED"
+    assert "0 USDT left today" in refused["message"]
+    assert await available(client) == "9500.000000"
 
 
 @pytest.mark.parametrize(
@@ -132,7 +135,7 @@ async def test_a_decimal_sent_as_a_json_number_is_refused(client: httpx.AsyncCli
 
 
 async def test_a_bad_decimal_literal_in_the_document_is_refused(client: httpx.AsyncClient) -> None:
-    query = 'mutation { demoDeposit(input: {amount: "1e9", idempotencyKey: "x"}) { __typename } }'
+    query = 'mutation { faucet(input: {amount: "1e9", idempotencyKey: "x"}) { __typename } }'
     body = await gql(client, query)
     assert body["data"] is None
     assert "Decimal" in body["errors"][0]["message"]
@@ -159,7 +162,7 @@ async def test_malformed_and_abusive_documents_are_refused_clearly(
 async def test_an_over_deep_query_is_refused(client: httpx.AsyncClient) -> None:
     # Today's schema is shallow, so the limit is checked on a document deeper than any
     # valid one; the depth rule runs alongside field validation and names the limit.
-    query = "{ demoAccount " + "{ balances " * 11 + "{ asset }" + " }" * 12
+    query = "{ me " + "{ balances " * 11 + "{ asset }" + " }" * 12
     body = await gql(client, query)
     messages = [error["message"] for error in body["errors"]]
     assert any("exceeds maximum operation depth of 10" in message for message in messages)

@@ -1,4 +1,4 @@
-"""Trading through GraphQL as the demo trader: open with leverage, see it, close it."""
+"""Trading through GraphQL as a signed-in demo account: open with leverage, see it, close it."""
 
 from __future__ import annotations
 
@@ -140,8 +140,8 @@ async def test_refused_orders_are_typed_errors(client: httpx.AsyncClient) -> Non
         client, symbol="NOPE-USDT-PERP", side="BUY", type="LIMIT", size="1", price="1", leverage=1
     )
     assert unknown["__typename"] == "MarketClosedError"
-    balance = await gql(client, "{ demoAccount { balances { available locked } } }")
-    assert balance["data"]["demoAccount"]["balances"][0]["locked"] == "0.000000"
+    balance = await gql(client, "{ balances { available locked } }")
+    assert balance["data"]["balances"][0] == {"available": "10000.000000", "locked": "0.000000"}
 
 
 async def test_funding_and_insurance_fund_are_public(client: httpx.AsyncClient) -> None:

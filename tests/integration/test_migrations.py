@@ -22,6 +22,17 @@ ALL_TABLES = {
     "market",
     "command_journal",
     "journal_snapshot",
+    "account",
+    "auth_session",
+    "refresh_token",
+    "account_token",
+    "mail_outbox",
+    "account_activity",
+    "api_key",
+    "wallet_nonce",
+    "admin_proposal",
+    "aml_flag",
+    "funds_movement",
 }
 
 

@@ -1,0 +1,1 @@
+"""Identities, credentials, sessions, API keys, roles and limits."""
