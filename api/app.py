@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -17,11 +18,15 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from api import __version__
+from api.auth import AccessPolicy
 from api.graphql import GoDarkGraphQL
 from api.metrics import venue_registry
 from api.middleware import RequestContextMiddleware
 from api.schema import schema
 from api.settings import Settings
+from engine.accounts.approvals import ApprovalPolicy
+from engine.accounts.mail import SmtpConfig
+from engine.accounts.ratelimit import Tier
 from engine.venue import Venue, VenueConfig
 
 
@@ -35,6 +40,19 @@ def create_app(settings: Settings | None = None, venue: Venue | None = None) -> 
                 demo_mode=settings.demo,
                 price_sources=tuple(settings.price_sources),
                 market_makers=settings.market_makers,
+                secret=settings.signing_secret,
+                rate_limits=settings.rate_limits,
+                public_url=settings.public_url,
+                smtp=_smtp(settings),
+                approvals=ApprovalPolicy(
+                    threshold=settings.approval_threshold,
+                    signers=settings.approval_signers,
+                    timelock=timedelta(seconds=settings.approval_timelock_seconds),
+                    expiry=max(
+                        timedelta(days=7),
+                        timedelta(seconds=settings.approval_timelock_seconds) * 2,
+                    ),
+                ),
             )
         )
     running = venue
@@ -67,7 +85,13 @@ def create_app(settings: Settings | None = None, venue: Venue | None = None) -> 
         body = generate_latest() + generate_latest(venue_metrics)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
-    graphql = GoDarkGraphQL(schema, venue=running, version=__version__)
+    policy = AccessPolicy(
+        restricted_countries=frozenset(settings.restricted_countries),
+        country_header=settings.country_header,
+        trusted_proxies=tuple(settings.trusted_proxies),
+        anonymous_tier=None if settings.anonymous_tier == "NONE" else Tier(settings.anonymous_tier),
+    )
+    graphql = GoDarkGraphQL(schema, venue=running, version=__version__, policy=policy)
     routes: list[BaseRoute] = [
         Route("/graphql", graphql),
         WebSocketRoute("/graphql", graphql),
@@ -80,6 +104,20 @@ def create_app(settings: Settings | None = None, venue: Venue | None = None) -> 
     )
     app.state.venue = running
     return app
+
+
+def _smtp(settings: Settings) -> SmtpConfig | None:
+    if settings.smtp_host is None:
+        return None
+    return SmtpConfig(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_username,
+        password=(
+            None if settings.smtp_password is None else settings.smtp_password.get_secret_value()
+        ),
+        sender=settings.smtp_sender,
+    )
 
 
 class SinglePageApp(StaticFiles):

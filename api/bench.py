@@ -123,7 +123,14 @@ async def run_graphql_bench(requests: int, concurrency: int, rounds: int) -> dic
         await asyncio.to_thread(upgrade, database_url)
         # Production mode: no simulated venues, games or market makers competing for the
         # cores while the request path is measured.
-        settings = Settings(database_url=database_url, demo=False, jwt_secret=BENCH_SECRET)
+        # Rate limits off: this measures the request path, not the limiter's policy.
+        settings = Settings(
+            database_url=database_url,
+            demo=False,
+            jwt_secret=BENCH_SECRET,
+            rate_limits=False,
+            anonymous_tier="NONE",
+        )
         app = create_app(settings)
         body = {"query": "{ serverInfo { version serverTime mode } }"}
         results = []
@@ -226,6 +233,9 @@ PLACE_ORDER = """mutation($id: String!) { placeOrder(input: {symbol: "BTC-USDT-P
   __typename ... on UserError { code } } }"""
 
 
+OPEN_DEMO = "mutation { openDemoAccount { ... on SignedIn { accessToken } } }"
+
+
 async def run_orders_bench(
     database_url: str, requests: int, concurrency: int, rounds: int
 ) -> dict[str, Any]:
@@ -248,6 +258,9 @@ async def run_orders_bench(
         GODARK_BIND=f"127.0.0.1:{port}",
         GODARK_LOG_LEVEL="WARNING",
         GODARK_MARKET_MAKERS="false",
+        # One account sends every order: the engine's capacity, not a tier's policy.
+        GODARK_RATE_LIMITS="false",
+        GODARK_JWT_SECRET=BENCH_SECRET,
     )
     godark = str(Path(sys.executable).parent / "godark")
     await asyncio.to_thread(
@@ -262,6 +275,9 @@ async def run_orders_bench(
     try:
         async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
             await _wait_until_tradable(client, server)
+            opened = (await client.post("/graphql", json={"query": OPEN_DEMO})).json()
+            token = opened["data"]["openDemoAccount"]["accessToken"]
+            client.headers["Authorization"] = f"Bearer {token}"
             for round_number in range(rounds):
 
                 async def place(index: int, round_number: int = round_number) -> None:

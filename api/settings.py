@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import os
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -45,6 +47,38 @@ class Settings(BaseSettings):
     market_makers: bool = Field(
         default=True, description="in demo mode, run the simulated market makers"
     )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="where users reach the web app (mail links)"
+    )
+    smtp_host: str | None = Field(default=None, description="SMTP server; unset = demo outbox")
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_sender: str = "GoDark <no-reply@godark.local>"
+    restricted_countries: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="ISO country codes refused, e.g. US,KP,IR"
+    )
+    country_header: str | None = Field(
+        default=None, description="header a trusted proxy sets to the client's country"
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="proxy IPs/CIDRs whose country and X-Forwarded-For count"
+    )
+    rate_limits: bool = Field(
+        default=True, description="false only for benchmarks of the engine's capacity"
+    )
+    anonymous_tier: str = Field(
+        default="PRO", description="rate-limit tier per IP for anonymous calls; NONE = unlimited"
+    )
+    approval_threshold: int = Field(default=3, description="admins needed for a critical op")
+    approval_signers: int = Field(default=5, description="admins who may approve")
+    approval_timelock_seconds: int = Field(
+        default=48 * 3600, description="wait between approval and execution"
+    )
+    secret_file: Path = Field(
+        default=REPOSITORY_ROOT / "var" / "demo-secret",
+        description="demo mode without GODARK_JWT_SECRET: where the generated key is kept",
+    )
     log_level: LogLevel = "INFO"
     bind: str = Field(default="127.0.0.1:8000", description="host:port the server listens on")
     web_dist: Path = REPOSITORY_ROOT / "web" / "dist"
@@ -60,6 +94,40 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [name.strip().lower() for name in value.split(",") if name.strip()]
         return value
+
+    @field_validator("restricted_countries", "trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated_as_is(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("restricted_countries")
+    @classmethod
+    def _country_codes(cls, value: list[str]) -> list[str]:
+        codes = [code.upper() for code in value]
+        bad = [code for code in codes if len(code) != 2 or not code.isalpha()]
+        if bad:
+            raise ValueError(f"restricted countries are ISO 3166 alpha-2 codes, not {bad}")
+        return codes
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"trusted proxy {entry!r} is not an IP or CIDR") from None
+        return value
+
+    @field_validator("anonymous_tier")
+    @classmethod
+    def _tier(cls, value: str) -> str:
+        allowed = {"NONE", "FREE", "BASIC", "PRO", "MARKET_MAKER"}
+        if value.upper() not in allowed:
+            raise ValueError(f"anonymous tier must be one of {sorted(allowed)}")
+        return value.upper()
 
     @field_validator("price_sources")
     @classmethod
@@ -105,7 +173,19 @@ class Settings(BaseSettings):
 
     @cached_property
     def signing_secret(self) -> str:
-        """The JWT key; in demo mode without one, a random key that lives as long as the process."""
+        """The master key of JWTs and sealed secrets. In demo mode without one, a random key
+        kept in a file, so sessions and API keys survive a restart."""
         if self.jwt_secret is not None:
             return self.jwt_secret.get_secret_value()
-        return secrets.token_urlsafe(48)
+        path = self.secret_file
+        if path.is_file():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        secret = secrets.token_urlsafe(48)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process of this venue made it first
+            return path.read_text().strip()
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secret)
+        return secret

@@ -17,7 +17,12 @@ from engine.accounts.approvals import ApprovalPolicy
 from engine.accounts.funds import Funds
 from engine.accounts.keys import KeyService
 from engine.accounts.mail import MailSender, SmtpConfig
-from engine.accounts.ratelimit import BucketStore, MemoryBucketStore, RateLimiter
+from engine.accounts.ratelimit import (
+    BucketStore,
+    MemoryBucketStore,
+    RateLimiter,
+    UnlimitedBucketStore,
+)
 from engine.accounts.ratelimit_redis import RedisBucketStore
 from engine.accounts.service import AccountsConfig, AccountService
 from engine.bus import EventBus, bus_for
@@ -63,6 +68,7 @@ class VenueConfig:
     public_url: str = "http://127.0.0.1:8000"
     smtp: SmtpConfig | None = None
     approvals: ApprovalPolicy = field(default_factory=ApprovalPolicy)
+    rate_limits: bool = True
 
 
 @dataclass
@@ -137,7 +143,10 @@ class Venue:
     def _wire_accounts(self) -> None:
         store: BucketStore
         replays: ReplayCache
-        if self.config.redis_url:
+        if not self.config.rate_limits:
+            store = UnlimitedBucketStore()
+            replays = MemoryReplayCache(self.clock)
+        elif self.config.redis_url:
             # Limits and replayed signatures must hold across every API process.
             self._redis = Redis.from_url(self.config.redis_url)
             store = RedisBucketStore(self._redis)

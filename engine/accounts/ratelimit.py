@@ -129,6 +129,26 @@ def _recent(hits: _Hits, now_us: int) -> bool:
     return bool(hits.times_us) and hits.times_us[-1] > now_us - hits.window_us
 
 
+class UnlimitedBucketStore:
+    """Allows everything: for measuring the engine without the limiter's policy in the way
+    (`GODARK_RATE_LIMITS=false`, used by the benchmarks). Never in production."""
+
+    async def take(self, buckets: Sequence[BucketSpec], now: float) -> Decision:
+        return Decision(allowed=True, retry_after=0.0)
+
+    async def hit(self, key: str, window: float, now: float) -> int:
+        return 0
+
+    async def ban(self, key: str, until: float, now: float) -> None:
+        return None
+
+    async def banned_until(self, key: str, now: float) -> float | None:
+        return None
+
+    async def reset(self, key: str) -> None:
+        return None
+
+
 class MemoryBucketStore:
     """A store for one process. Every `sweep_every` operations it drops what carries no
     information any more (buckets full again, hits out of their window, ended bans), so

@@ -1,14 +1,31 @@
-"""The README's example bot, run as written against a live server."""
+"""The README's example bot, run as written against a live server with a real API key."""
 
 from __future__ import annotations
 
 import ast
 import asyncio
+import os
 import re
 import sys
 
-from tests.api.conftest import LiveServer
+import httpx
+
+from tests.api.conftest import OPEN_DEMO, LiveServer
 from tests.conftest import REPOSITORY_ROOT
+
+CREATE_KEY = """mutation { createApiKey(input: {name: "readme bot", permissions: [TRADE]}) {
+  __typename ... on CreatedApiKey { key { id } secret } } }"""
+
+
+async def wait_for_prices(http: httpx.AsyncClient) -> None:
+    query = '{ market(symbol: "BTC-USDT-PERP") { oracleHealthy } }'
+    for _ in range(100):
+        body = (await http.post("/graphql", json={"query": query})).json()
+        if body["data"]["market"]["oracleHealthy"]:
+            await asyncio.sleep(0.5)  # and the engine has had them pumped in
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("no healthy BTC price")
 
 
 def readme_bot() -> str:
@@ -19,16 +36,29 @@ def readme_bot() -> str:
     return match.group(1)
 
 
-async def test_the_readme_bot_prints_heartbeats(live_server: LiveServer) -> None:
-    code = readme_bot().replace("ws://127.0.0.1:8000/graphql", live_server.ws_url)
+async def test_the_readme_bot_trades_with_an_api_key(live_server: LiveServer) -> None:
+    async with httpx.AsyncClient(base_url=live_server.http_url) as http:
+        await wait_for_prices(http)
+        signed_in = (await http.post("/graphql", json={"query": OPEN_DEMO})).json()
+        token = signed_in["data"]["openDemoAccount"]["accessToken"]
+        created = await http.post(
+            "/graphql",
+            json={"query": CREATE_KEY},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    key = created.json()["data"]["createApiKey"]
+    code = readme_bot().replace("http://127.0.0.1:8000/graphql", f"{live_server.http_url}/graphql")
+    environment = {
+        **os.environ,
+        "GODARK_KEY_ID": key["key"]["id"],
+        "GODARK_KEY_SECRET": key["secret"],
+    }
     bot = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", code, stdout=asyncio.subprocess.PIPE
+        sys.executable, "-c", code, stdout=asyncio.subprocess.PIPE, env=environment
     )
-    assert bot.stdout is not None
-    try:
-        lines = [await asyncio.wait_for(bot.stdout.readline(), timeout=15) for _ in range(2)]
-    finally:
-        bot.kill()
-        await bot.wait()
-    ticks = [ast.literal_eval(line.decode()) for line in lines]
-    assert ticks[1]["sequence"] == ticks[0]["sequence"] + 1
+    output, _ = await asyncio.wait_for(bot.communicate(), timeout=60)
+    assert bot.returncode == 0, output
+    placed, listed, cancelled = (ast.literal_eval(line) for line in output.decode().splitlines())
+    assert placed["__typename"] == "OrderPlaced" and placed["order"]["status"] == "OPEN"
+    assert [o["id"] for o in listed] == [placed["order"]["id"]]
+    assert cancelled == {"__typename": "OrderCancelled"}
