@@ -152,11 +152,7 @@ class GoDarkGraphQL(GraphQL[Context, None]):
 def _refusal(scope: Scope, refusal: DomainError) -> Response:
     if isinstance(refusal, RateLimited):
         response = _error_response(
-            scope,
-            refusal.message,
-            refusal.code,
-            429,
-            retry_after=round(refusal.retry_after, 3),
+            scope, refusal.message, refusal.code, 429, retryAfter=round(refusal.retry_after, 3)
         )
         response.headers["Retry-After"] = str(max(1, math.ceil(refusal.retry_after)))
         return response

@@ -14,6 +14,7 @@ def server_info(info: Info) -> ServerInfo:
         version=info.context.version,
         server_time=venue.clock.now(),
         mode=ServerMode.DEMO if venue.config.demo_mode else ServerMode.PRODUCTION,
+        terms_version=venue.accounts.config.terms_version,
     )
 
 

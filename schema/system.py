@@ -19,6 +19,9 @@ class ServerInfo:
     version: str
     server_time: datetime
     mode: ServerMode
+    terms_version: str = strawberry.field(
+        description="The Terms of Service version registration and trading need accepted."
+    )
 
 
 @strawberry.type(description="Sent every second while the server is alive.")

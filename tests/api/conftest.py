@@ -17,11 +17,13 @@ from api.app import create_app
 from api.settings import Settings
 from engine.store.migrations import upgrade
 
+TEST_SECRET = "api-tests-secret-" + "s" * 32
+
 
 @pytest.fixture
 async def app(sqlite_url: str) -> AsyncIterator[Starlette]:
     await asyncio.to_thread(upgrade, sqlite_url)
-    application = create_app(Settings(database_url=sqlite_url, demo=True))
+    application = create_app(Settings(database_url=sqlite_url, demo=True, jwt_secret=TEST_SECRET))
     async with application.router.lifespan_context(application):
         yield application
 

@@ -1,0 +1,192 @@
+"""Operators: roles enforced per resolver, 3-of-5 approvals with a timelock, the emergency
+pause, compliance switches, and request rate limits."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from api.app import create_app
+from api.settings import Settings
+from engine.accounts.roles import Role
+from engine.accounts.service import RequestMeta
+from engine.store.migrations import upgrade
+from tests.api.conftest import TEST_SECRET, open_demo_account
+from tests.api.test_accounts import data, error_code, gql
+
+TIMELOCK_SECONDS = 2
+PROPOSE = """mutation($operation: String!, $parameters: JSON!) {
+  proposeOperation(operation: $operation, parameters: $parameters) {
+    __typename ... on Proposal { id status approvals { admin } executableAt }
+    ... on UserError { code message } } }"""
+APPROVE = """mutation($id: String!) { approveProposal(id: $id) { __typename
+  ... on Proposal { status approvals { admin } executableAt } ... on UserError { code } } }"""
+EXECUTE = """mutation($id: String!) { executeProposal(id: $id) {
+  __typename ... on Proposal { status executedAt } ... on UserError { code message } } }"""
+
+
+@pytest.fixture
+async def operator_app(sqlite_url: str) -> AsyncIterator[Starlette]:
+    await asyncio.to_thread(upgrade, sqlite_url)
+    settings = Settings(
+        database_url=sqlite_url,
+        demo=True,
+        jwt_secret=TEST_SECRET,
+        approval_timelock_seconds=TIMELOCK_SECONDS,
+        restricted_countries="US,KP",
+        country_header="CF-IPCountry",
+        trusted_proxies="127.0.0.1/32",
+        market_makers=False,
+    )
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+async def _person(http: httpx.AsyncClient, app: Starlette, *roles: Role) -> str:
+    """A demo account given roles out of band (as `godark accounts grant-role` does)."""
+    signed_in = await open_demo_account(http)
+    venue = app.state.venue
+    if roles:
+        account_id = signed_in["account"]["id"]
+        await venue.administration.set_roles("bootstrap", account_id, roles, RequestMeta())
+        tokens = await venue.accounts._open_session(account_id, RequestMeta())
+        return str(tokens.access_token)
+    return str(signed_in["accessToken"])
+
+
+async def _client(app: Starlette) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5555))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+async def test_a_fee_change_needs_three_admins_and_waits_out_the_timelock(
+    operator_app: Starlette,
+) -> None:
+    async with await _client(operator_app) as http:
+        admins = [await _person(http, operator_app, Role.ADMIN) for _ in range(3)]
+        proposal = data(
+            await gql(
+                http,
+                PROPOSE,
+                bearer=admins[0],
+                operation="CHANGE_FEES",
+                parameters={"symbol": "BTC-USDT-PERP", "maker_fee_bps": "-1", "taker_fee_bps": "4"},
+            )
+        )
+        assert proposal["status"] == "PENDING" and len(proposal["approvals"]) == 1
+        twice = data(await gql(http, APPROVE, bearer=admins[0], id=proposal["id"]))
+        assert twice["code"] == "ALREADY_APPROVED"
+        assert data(await gql(http, EXECUTE, bearer=admins[0], id=proposal["id"]))["code"] == (
+            "NOT_APPROVED"
+        )
+        second = data(await gql(http, APPROVE, bearer=admins[1], id=proposal["id"]))
+        assert second["status"] == "PENDING"
+        third = data(await gql(http, APPROVE, bearer=admins[2], id=proposal["id"]))
+        assert third["status"] == "APPROVED" and third["executableAt"]
+
+        early = data(await gql(http, EXECUTE, bearer=admins[1], id=proposal["id"]))
+        assert early["code"] == "TIMELOCK_ACTIVE"
+        venue = operator_app.state.venue
+        assert venue.exchange.markets["BTC-USDT-PERP"].taker_fee_bps == 5
+
+        await asyncio.sleep(TIMELOCK_SECONDS + 0.2)
+        executed = data(await gql(http, EXECUTE, bearer=admins[1], id=proposal["id"]))
+        assert executed["status"] == "EXECUTED"
+        market = venue.exchange.markets["BTC-USDT-PERP"]
+        assert (market.maker_fee_bps, market.taker_fee_bps) == (-1, 4)
+        listed = data(
+            await gql(http, "{ proposals { status audit { action admin } } }", bearer=admins[2])
+        )
+        actions = [entry["action"] for entry in listed[0]["audit"]]
+        assert actions[0] == "PROPOSED" and actions[-1] == "EXECUTED"
+
+
+async def test_a_bad_operation_is_refused_and_stays_approved_to_fix(
+    operator_app: Starlette,
+) -> None:
+    async with await _client(operator_app) as http:
+        admins = [await _person(http, operator_app, Role.ADMIN) for _ in range(3)]
+        unknown = data(
+            await gql(http, PROPOSE, bearer=admins[0], operation="DRAIN_EVERYTHING", parameters={})
+        )
+        assert unknown["code"] == "INVALID_PROPOSAL"
+        proposal = data(
+            await gql(
+                http,
+                PROPOSE,
+                bearer=admins[0],
+                operation="WITHDRAW_INSURANCE_FUND",
+                parameters={"amount": "1000000000", "reference": "too-much"},
+            )
+        )
+        for admin in admins[1:]:
+            await gql(http, APPROVE, bearer=admin, id=proposal["id"])
+        await asyncio.sleep(TIMELOCK_SECONDS + 0.2)
+        refused = data(await gql(http, EXECUTE, bearer=admins[0], id=proposal["id"]))
+        assert refused["code"] == "OPERATION_REFUSED"
+        status = data(await gql(http, "{ proposals { status } }", bearer=admins[0]))
+        assert status[0]["status"] == "APPROVED"
+
+
+async def test_only_the_emergency_role_pauses_and_trading_stops(operator_app: Starlette) -> None:
+    pause = (
+        'mutation { setEmergencyPause(level: 2, reason: "drill") '
+        "{ __typename ... on UserError { code } } }"
+    )
+    async with await _client(operator_app) as http:
+        admin = await _person(http, operator_app, Role.ADMIN)
+        assert error_code(await gql(http, pause, bearer=admin)) == "FORBIDDEN"
+        guardian = await _person(http, operator_app, Role.EMERGENCY)
+        assert data(await gql(http, pause, bearer=guardian)) == {"__typename": "Accepted"}
+        level = data(await gql(http, "{ emergencyPause { level } }"))
+        assert level["level"] == 2
+        trader = await _person(http, operator_app)
+        order = """mutation { placeOrder(input: {symbol: "BTC-USDT-PERP", side: BUY, type: LIMIT,
+          size: "0.001", price: "1000", leverage: 5}) { __typename ... on UserError { code } } }"""
+        assert data(await gql(http, order, bearer=trader))["code"] == "VENUE_PAUSED"
+
+
+async def test_restricted_countries_are_refused_only_on_a_trusted_proxys_word(
+    operator_app: Starlette,
+) -> None:
+    query = {"query": "{ serverInfo { version } }"}
+    async with await _client(operator_app) as http:
+        blocked = await http.post("/graphql", json=query, headers={"CF-IPCountry": "us"})
+        assert blocked.status_code == 403
+        assert blocked.json()["errors"][0]["extensions"]["code"] == "RESTRICTED_JURISDICTION"
+        allowed = await http.post("/graphql", json=query, headers={"CF-IPCountry": "FR"})
+        assert allowed.status_code == 200
+    # From an untrusted peer, the header is the client's own claim: ignored.
+    transport = httpx.ASGITransport(app=operator_app, client=("198.51.100.7", 5555))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as direct:
+        spoofed = await direct.post("/graphql", json=query, headers={"CF-IPCountry": "FR"})
+        assert spoofed.status_code == 200
+        claimed = await direct.post("/graphql", json=query, headers={"CF-IPCountry": "US"})
+        assert claimed.status_code == 200
+
+
+async def test_requests_over_the_tier_limit_get_429_with_retry_after(
+    operator_app: Starlette,
+) -> None:
+    async with await _client(operator_app) as http:
+        token = await _person(http, operator_app)  # a demo account: BASIC, burst 50
+        statuses: list[int] = []
+        last: Any = None
+        for _ in range(60):
+            last = await http.post(
+                "/graphql",
+                json={"query": "{ me { id } }"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            statuses.append(last.status_code)
+        assert statuses.count(200) >= 50 and statuses[-1] == 429
+        body = last.json()["errors"][0]
+        assert body["extensions"]["code"] == "RATE_LIMITED"
+        assert body["extensions"]["retryAfter"] > 0
+        assert int(last.headers["Retry-After"]) >= 1
