@@ -15,6 +15,8 @@ from api.settings import Settings
 app = typer.Typer(help="GoDark venue: server, migrations, ledger audit and benchmarks.")
 bench_app = typer.Typer(help="Benchmarks; each prints one JSON object.")
 app.add_typer(bench_app, name="bench")
+accounts_app = typer.Typer(help="Operator's account tasks.")
+app.add_typer(accounts_app, name="accounts")
 
 
 def _quiet_logs() -> None:
@@ -101,6 +103,42 @@ def audit() -> None:
     typer.echo(json.dumps(result, indent=2, default=str))
     if result["differences"]:
         raise typer.Exit(code=1)
+
+
+@accounts_app.command("grant-role")
+def grant_role(
+    email: Annotated[str, typer.Argument(help="the account's email")],
+    roles: Annotated[
+        list[str], typer.Argument(help="USER LIQUIDATOR RELAYER ORACLE_UPDATER ADMIN EMERGENCY")
+    ],
+) -> None:
+    """Set an account's roles (bootstrap of the first admins); its sessions end."""
+    _quiet_logs()
+    from engine.accounts.admin import grant_roles
+    from engine.accounts.roles import Role
+    from engine.clock import SystemClock
+    from engine.errors import DomainError
+    from engine.store.database import Database
+
+    try:
+        chosen = [Role(role.upper()) for role in roles]
+    except ValueError:
+        typer.echo(f"roles are some of {[r.value for r in Role]}", err=True)
+        raise typer.Exit(code=2) from None
+
+    async def run() -> str:
+        database = Database(_settings().database_url)
+        try:
+            return await grant_roles(database, SystemClock(), email, chosen)
+        finally:
+            await database.dispose()
+
+    try:
+        account_id = asyncio.run(run())
+    except DomainError as refusal:
+        typer.echo(refusal.message, err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(json.dumps({"account": account_id, "roles": sorted(r.value for r in chosen)}))
 
 
 @bench_app.command("ledger")

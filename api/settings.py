@@ -47,8 +47,8 @@ class Settings(BaseSettings):
     market_makers: bool = Field(
         default=True, description="in demo mode, run the simulated market makers"
     )
-    public_url: str = Field(
-        default="http://127.0.0.1:8000", description="where users reach the web app (mail links)"
+    public_url: str | None = Field(
+        default=None, description="where users reach the web app (mail links); unset = http://BIND"
     )
     smtp_host: str | None = Field(default=None, description="SMTP server; unset = demo outbox")
     smtp_port: int = 587
@@ -162,6 +162,10 @@ class Settings(BaseSettings):
                 f"{MIN_JWT_SECRET_LENGTH} characters when GODARK_DEMO is off"
             )
         return self
+
+    @property
+    def web_url(self) -> str:
+        return (self.public_url or f"http://{self.bind}").rstrip("/")
 
     @property
     def host(self) -> str:

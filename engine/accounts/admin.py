@@ -11,12 +11,15 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 
 from engine.accounts import approvals
 from engine.accounts.approvals import ApprovalPolicy, CriticalOperation, Proposal
+from engine.accounts.emails import normalise_email
 from engine.accounts.roles import Role, format_roles
 from engine.accounts.service import AccountService, RequestMeta
 from engine.accounts.store import AccountStore
 from engine.accounts.tokens import new_id
+from engine.clock import Clock
 from engine.errors import DomainError
-from engine.store.tables import AccountRow, AdminProposalRow
+from engine.store.database import Database
+from engine.store.tables import AccountRow, ActivityRow, AdminProposalRow, AuthSessionRow
 
 MAX_PARAMETERS = 20
 MAX_PARAMETER_LENGTH = 200
@@ -121,6 +124,40 @@ class Administration:
                 state=json.dumps(proposal.to_dict()),
             )
         return proposal
+
+
+async def grant_roles(database: Database, clock: Clock, email: str, roles: Iterable[Role]) -> str:
+    """The operator's shell bootstrap (`godark accounts grant-role`): the first admins cannot
+    be approved by admins who do not exist yet. Recorded in the account's activity log."""
+    store = AccountStore(database)
+    account = await store.one(AccountRow, email=normalise_email(email))
+    if account is None:
+        raise ProposalNotFound(f"no account with the email {email[:80]!r}")
+    chosen = format_roles(set(roles) | {Role.USER})
+    now = clock.now()
+    async with database.transaction() as connection:
+        await AccountStore.update(connection, AccountRow, {"id": account.id}, roles=chosen)
+        await AccountStore.insert(
+            connection,
+            ActivityRow,
+            account_id=account.id,
+            kind="ROLES_CHANGED",
+            ip="",
+            user_agent="godark accounts grant-role",
+            detail=f"{chosen} by the operator's shell",
+            at=now,
+        )
+        sessions = await store.many(AuthSessionRow, account_id=account.id, limit=10_000)
+        for session in sessions:
+            await AccountStore.update(
+                connection,
+                AuthSessionRow,
+                {"id": session.id},
+                only_if_null="revoked_at",
+                revoked_at=now,
+                revoked_reason="ROLES_CHANGED",
+            )
+    return str(account.id)
 
 
 def _clean(parameters: Mapping[str, object]) -> dict[str, str]:

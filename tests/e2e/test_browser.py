@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -12,8 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pyotp
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest import REPOSITORY_ROOT
 
@@ -75,14 +77,82 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser_page(server_url: str) -> Iterator[Page]:
+def browser(server_url: str) -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        page = browser.new_page()
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:
-            yield page
+            yield chromium
         finally:
-            browser.close()
+            chromium.close()
+
+
+@pytest.fixture(scope="module")
+def browser_page(browser: Browser) -> Iterator[Page]:
+    """One page shared by the module's tests: once it opens a demo account, it stays signed in."""
+    page = browser.new_page()
+    try:
+        yield page
+    finally:
+        page.close()
+
+
+@pytest.fixture
+def newcomer_page(browser: Browser) -> Iterator[Page]:
+    """A browser profile of its own (empty localStorage): nobody is signed in."""
+    context = browser.new_context()
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def _try_the_demo(page: Page) -> None:
+    """Signs in with a fresh demo account from the top bar, unless already signed in."""
+    banner = page.get_by_role("banner")
+    signed_in = banner.get_by_test_id("signed-in-as")
+    try_demo = banner.get_by_role("button", name="Try the demo", exact=True)
+    expect(signed_in.or_(try_demo)).to_be_visible(timeout=15_000)
+    if try_demo.is_visible():
+        try_demo.click()
+    expect(signed_in).to_have_text("Demo account", timeout=15_000)
+
+
+def _strong_password() -> str:
+    """Meets the policy (upper, lower, digit, special, 8+) and is nobody's common password."""
+    return f"Gd#{secrets.token_hex(6)}Xy7"
+
+
+def _register_and_log_in(page: Page, server_url: str) -> tuple[str, str]:
+    """A newcomer registers, confirms the email from the demo mailbox, and logs in."""
+    email = f"newcomer-{secrets.token_hex(4)}@example.com"
+    password = _strong_password()
+    page.goto(server_url)
+    banner = page.get_by_role("banner")
+    banner.get_by_role("button", name="Register", exact=True).click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Email", exact=True).fill(email)
+    dialog.get_by_label("Password", exact=True).fill(password)
+    dialog.get_by_label(re.compile("I accept the Terms of Service")).check()
+    dialog.get_by_role("button", name="Create account").click()
+    expect(dialog.get_by_test_id("register-done")).to_contain_text(email, timeout=10_000)
+
+    dialog.get_by_role("button", name="Open the demo mailbox").click()
+    link = dialog.get_by_test_id("mail-link").filter(has_text="/verify-email?token=")
+    expect(link).to_have_count(1, timeout=10_000)
+    link.click()
+    expect(page.get_by_test_id("verify-email-done")).to_have_text(
+        "Your email is confirmed.", timeout=10_000
+    )
+
+    page.get_by_role("button", name="Log in now").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Email", exact=True).fill(email)
+    dialog.get_by_label("Password", exact=True).fill(password)
+    dialog.get_by_role("button", name="Log in", exact=True).click()
+    expect(page.get_by_role("banner").get_by_test_id("signed-in-as")).to_have_text(
+        email, timeout=10_000
+    )
+    return email, password
 
 
 def test_the_page_shows_the_heartbeat_ticking(browser_page: Page, server_url: str) -> None:
@@ -107,6 +177,7 @@ def test_the_page_shows_server_info_and_the_demo_balance(
     browser_page.goto(server_url)
     expect(browser_page.get_by_test_id("server-version")).to_have_text("0.1.0", timeout=15_000)
     expect(browser_page.get_by_test_id("server-mode")).to_have_text("DEMO")
+    _try_the_demo(browser_page)
     expect(browser_page.get_by_test_id("balance-USDT-available")).to_have_text(
         "10000.000000", timeout=15_000
     )
@@ -134,6 +205,7 @@ def test_the_trade_page_shows_live_oracle_prices(browser_page: Page, server_url:
 
 def test_a_newcomer_opens_a_100x_long_and_closes_it(browser_page: Page, server_url: str) -> None:
     browser_page.goto(server_url)
+    _try_the_demo(browser_page)
     expect(browser_page.get_by_test_id("index-price-BTC-USDT-PERP")).to_have_text(
         re.compile(r"^\d"), timeout=15_000
     )
@@ -164,3 +236,39 @@ def test_the_flash_page_shows_live_games(browser_page: Page, server_url: str) ->
     games = browser_page.locator("[data-testid^='game-score-']")
     expect(games.first).to_be_visible(timeout=15_000)
     assert games.count() >= 3
+
+
+def test_signed_out_visitors_see_markets_and_a_way_in(newcomer_page: Page, server_url: str) -> None:
+    newcomer_page.goto(server_url)
+    expect(newcomer_page.get_by_test_id("index-price-BTC-USDT-PERP")).to_have_text(
+        re.compile(r"^\d"), timeout=15_000
+    )
+    expect(newcomer_page.get_by_test_id("ticket-signed-out")).to_contain_text(
+        "Try the demo or log in to trade"
+    )
+    expect(newcomer_page.get_by_test_id("order-ticket")).to_have_count(0)
+
+
+def test_a_newcomer_registers_verifies_the_email_and_logs_in(
+    newcomer_page: Page, server_url: str
+) -> None:
+    email, _password = _register_and_log_in(newcomer_page, server_url)
+    newcomer_page.get_by_role("link", name="Trade", exact=True).click()
+    expect(newcomer_page.get_by_role("heading", level=1)).to_contain_text("Trade")
+    expect(newcomer_page.get_by_role("banner").get_by_test_id("signed-in-as")).to_have_text(email)
+
+
+def test_two_factor_authentication_is_enabled_from_the_admin_page(
+    newcomer_page: Page, server_url: str
+) -> None:
+    _register_and_log_in(newcomer_page, server_url)
+    newcomer_page.get_by_role("link", name="Admin", exact=True).click()
+    section = newcomer_page.get_by_test_id("admin-two-factor")
+    section.get_by_role("button", name="Enable two-factor authentication").click()
+    expect(section.get_by_role("img", name=re.compile("QR code"))).to_be_visible(timeout=10_000)
+    secret = section.get_by_test_id("totp-secret").inner_text().strip()
+    section.get_by_label("6-digit code").fill(pyotp.TOTP(secret).now())
+    section.get_by_role("button", name="Confirm and turn on").click()
+    codes = section.get_by_test_id("backup-code")
+    expect(codes).to_have_count(10, timeout=10_000)
+    assert all(code.strip() for code in codes.all_inner_texts())

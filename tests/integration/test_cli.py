@@ -72,3 +72,34 @@ def test_bench_orders_drives_a_real_server(cli_env: dict[str, str]) -> None:
     report = json.loads(result.stdout)
     assert report["benchmark"] == "place_order_http"
     assert report["ops_per_second_median"] > 0
+
+
+def test_grant_role_makes_the_first_admin_and_ends_its_sessions(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    import sqlite3
+
+    assert godark("migrate", env=cli_env).returncode == 0
+    database = sqlite3.connect(tmp_path / "cli.db")
+    database.execute(
+        "INSERT INTO account (id, email, password_hash, status, roles, tier, kyc_tier, "
+        "terms_version, referral_code, totp_enabled, backup_codes, created_at) VALUES "
+        "('acc_ops', 'ops@example.com', '!', 'ACTIVE', 'USER', 'FREE', 'NONE', "
+        "'2026-11-01', 'OPS00001', 0, '', '2026-01-01T00:00:00+00:00')"
+    )
+    database.commit()
+
+    granted = godark("accounts", "grant-role", "OPS@example.com", "admin", "emergency", env=cli_env)
+    assert granted.returncode == 0, granted.stderr
+    assert json.loads(granted.stdout) == {"account": "acc_ops", "roles": ["ADMIN", "EMERGENCY"]}
+    roles, kind = database.execute(
+        "SELECT roles, (SELECT kind FROM account_activity WHERE account_id = 'acc_ops') "
+        "FROM account WHERE id = 'acc_ops'"
+    ).fetchone()
+    database.close()
+    assert roles == "ADMIN,EMERGENCY,USER" and kind == "ROLES_CHANGED"
+
+    assert (
+        godark("accounts", "grant-role", "nobody@example.com", "ADMIN", env=cli_env).returncode == 1
+    )
+    assert godark("accounts", "grant-role", "ops@example.com", "KING", env=cli_env).returncode == 2

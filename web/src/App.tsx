@@ -7,6 +7,7 @@ import { FlashPage } from './pages/FlashPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { StatsPage } from './pages/StatsPage';
 import { TradePage } from './pages/TradePage';
+import { VerifyEmailPage } from './pages/VerifyEmailPage';
 import { useRoute, type Route } from './router';
 
 function PageFor({ route }: { route: Route }) {
@@ -19,6 +20,8 @@ function PageFor({ route }: { route: Route }) {
       return <StatsPage />;
     case 'admin':
       return <AdminPage />;
+    case 'verify-email':
+      return <VerifyEmailPage />;
     case 'not-found':
       return <NotFoundPage />;
   }

@@ -1,8 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { Provider } from 'urql';
 import { App } from './App';
-import { client } from './graphql/client';
+import { AuthProvider } from './auth/AuthProvider';
 import './styles.css';
 
 const container = document.getElementById('root');
@@ -10,8 +9,8 @@ if (!container) throw new Error('GoDark: #root element missing');
 
 createRoot(container).render(
   <StrictMode>
-    <Provider value={client}>
+    <AuthProvider>
       <App />
-    </Provider>
+    </AuthProvider>
   </StrictMode>,
 );

@@ -1,7 +1,10 @@
 import { useSyncExternalStore } from 'react';
 
 export type PageId = 'trade' | 'flash' | 'stats' | 'admin';
-export type Route = PageId | 'not-found';
+/** `verify-email` is a path (/verify-email?token=...), as written in the mail; pages are hashes. */
+export type Route = PageId | 'verify-email' | 'not-found';
+
+const VERIFY_EMAIL_PATH = '/verify-email';
 
 export const PAGES: ReadonlyArray<{ id: PageId; label: string }> = [
   { id: 'trade', label: 'Trade' },
@@ -10,8 +13,9 @@ export const PAGES: ReadonlyArray<{ id: PageId; label: string }> = [
   { id: 'admin', label: 'Admin' },
 ];
 
+/** From the root path, so the links also leave a path route such as /verify-email. */
 export function hrefFor(page: PageId): string {
-  return `#/${page}`;
+  return `/#/${page}`;
 }
 
 /** Parses `#/flash` style hashes; an empty hash is the default Trade page. */
@@ -23,10 +27,15 @@ export function parseHash(hash: string): Route {
 
 function subscribe(listener: () => void): () => void {
   window.addEventListener('hashchange', listener);
-  return () => window.removeEventListener('hashchange', listener);
+  window.addEventListener('popstate', listener);
+  return () => {
+    window.removeEventListener('hashchange', listener);
+    window.removeEventListener('popstate', listener);
+  };
 }
 
 function getSnapshot(): Route {
+  if (window.location.pathname.replace(/\/+$/, '') === VERIFY_EMAIL_PATH) return 'verify-email';
   return parseHash(window.location.hash);
 }
 

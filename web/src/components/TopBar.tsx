@@ -1,4 +1,5 @@
 import { PAGES, hrefFor, type Route } from '../router';
+import { AuthControls } from './auth/AuthControls';
 
 export function TopBar({ route }: { route: Route }) {
   return (
@@ -22,6 +23,7 @@ export function TopBar({ route }: { route: Route }) {
           ))}
         </ul>
       </nav>
+      <AuthControls />
     </header>
   );
 }

@@ -1,5 +1,12 @@
 import { createClient as createWsClient } from 'graphql-ws';
 import { Client, cacheExchange, fetchExchange, subscriptionExchange } from 'urql';
+import {
+  authFetch,
+  authFetchOptions,
+  freshAccessToken,
+  getSession,
+  subscribeSession,
+} from '../auth/session';
 
 /* ---------- live-connection status (tiny external store) ---------- */
 
@@ -55,8 +62,28 @@ function armWatchdog(): void {
   }, SILENCE_LIMIT_MS);
 }
 
+let restartRequested = false;
+
+/**
+ * The server authenticates a websocket once, at connection_init, so a new
+ * identity needs a new connection: close the socket and graphql-ws reconnects
+ * (with the new connectionParams) and resubscribes every live subscription.
+ */
+function restartWebSocket(): void {
+  if (activeSocket?.readyState === WebSocket.OPEN) {
+    activeSocket.close(4205, 'Client Restart');
+  } else {
+    restartRequested = true;
+  }
+}
+
 export const wsClient = createWsClient({
   url: graphqlWsUrl(),
+  // Read at every (re)connection, so it always carries the current access token.
+  connectionParams: async () => {
+    const token = await freshAccessToken();
+    return token ? { authorization: `Bearer ${token}` } : {};
+  },
   keepAlive: 10_000,
   shouldRetry: () => true,
   retryAttempts: Infinity,
@@ -68,6 +95,11 @@ export const wsClient = createWsClient({
   on: {
     connected: (socket) => {
       activeSocket = socket instanceof WebSocket ? socket : null;
+      if (restartRequested) {
+        restartRequested = false;
+        restartWebSocket();
+        return;
+      }
       armWatchdog();
       setStatus('live');
     },
@@ -80,34 +112,61 @@ export const wsClient = createWsClient({
   },
 });
 
-/* ---------- urql client ---------- */
-
-export const client = new Client({
-  url: '/graphql',
-  preferGetMethod: false, // always HTTP POST
-  exchanges: [
-    cacheExchange,
-    fetchExchange,
-    subscriptionExchange({
-      forwardSubscription(request) {
-        const input = { ...request, query: request.query ?? '' };
-        return {
-          subscribe(sink) {
-            const unsubscribe = wsClient.subscribe(input, sink);
-            return { unsubscribe };
-          },
-        };
-      },
-    }),
-  ],
+let connectedAccount = getSession()?.accountId ?? null;
+subscribeSession(() => {
+  const account = getSession()?.accountId ?? null;
+  if (account === connectedAccount) return; // a token refresh keeps the connection
+  connectedAccount = account;
+  restartWebSocket();
 });
 
+/* ---------- urql clients ---------- */
+
 /**
- * Cache-less client for polled queries. Their variables often change on every
- * poll (sliding time windows), and the document cache would keep every result.
+ * The app's client, with the document cache. Make a new one whenever the
+ * signed-in account changes so nothing cached for one person shows to the next.
+ */
+export function createAppClient(): Client {
+  return new Client({
+    url: '/graphql',
+    preferGetMethod: false, // always HTTP POST
+    fetchOptions: authFetchOptions,
+    fetch: authFetch,
+    exchanges: [
+      cacheExchange,
+      fetchExchange,
+      subscriptionExchange({
+        forwardSubscription(request) {
+          const input = { ...request, query: request.query ?? '' };
+          return {
+            subscribe(sink) {
+              const unsubscribe = wsClient.subscribe(input, sink);
+              return { unsubscribe };
+            },
+          };
+        },
+      }),
+    ],
+  });
+}
+
+/**
+ * Cache-less client for polled public queries. Their variables often change on
+ * every poll (sliding time windows), and the document cache would keep every
+ * result. It sends no token: public data needs none, and anonymous polling does
+ * not spend the signed-in account's request quota.
  */
 export const pollingClient = new Client({
   url: '/graphql',
   preferGetMethod: false,
+  exchanges: [fetchExchange],
+});
+
+/** Cache-less client for polled private queries (balances, orders, positions). */
+export const privatePollingClient = new Client({
+  url: '/graphql',
+  preferGetMethod: false,
+  fetchOptions: authFetchOptions,
+  fetch: authFetch,
   exchanges: [fetchExchange],
 });

@@ -15,12 +15,6 @@ export interface Balance {
   total: string;
 }
 
-export interface DemoAccount {
-  id: string;
-  displayName: string;
-  balances: Balance[];
-}
-
 export interface Heartbeat {
   sequence: number;
   serverTime: string;
@@ -36,18 +30,46 @@ export const ServerInfoQuery = gql<{ serverInfo: ServerInfo }, Record<string, ne
   }
 `;
 
-export const DemoAccountQuery = gql<{ demoAccount: DemoAccount | null }, Record<string, never>>`
-  query DemoAccount {
-    demoAccount {
-      id
-      displayName
-      balances {
-        asset
-        available
-        locked
-        total
-      }
+export const BalancesQuery = gql<{ balances: Balance[] }, Record<string, never>>`
+  query Balances {
+    balances {
+      asset
+      available
+      locked
+      total
     }
+  }
+`;
+
+export type TransferResult =
+  | { __typename: 'TransferSuccess'; entryId: string; replayed: boolean; balances: Balance[] }
+  | { __typename: string; code: string; message: string };
+
+export interface TransferInput {
+  amount: string;
+  idempotencyKey: string;
+}
+
+const TRANSFER_RESULT = `
+  __typename
+  ... on TransferSuccess {
+    entryId
+    replayed
+    balances { asset available locked total }
+  }
+  ... on UserError { code message }
+`;
+
+/** Demo mode: test USDT, at most 10,000 a day. */
+export const FaucetMutation = gql<{ faucet: TransferResult }, { input: TransferInput }>`
+  mutation Faucet($input: TransferInput!) {
+    faucet(input: $input) { ${TRANSFER_RESULT} }
+  }
+`;
+
+export const WithdrawMutation = gql<{ withdraw: TransferResult }, { input: TransferInput }>`
+  mutation Withdraw($input: TransferInput!) {
+    withdraw(input: $input) { ${TRANSFER_RESULT} }
   }
 `;
 
@@ -220,7 +242,7 @@ export const TickerSubscription = gql<{ ticker: Ticker }, { symbol: string }>`
   }
 `;
 
-/* ---------- trading (the demo account, until accounts land) ---------- */
+/* ---------- trading (the signed-in account) ---------- */
 
 export type OrderSide = 'BUY' | 'SELL';
 export type PositionSide = 'LONG' | 'SHORT';

@@ -1,5 +1,49 @@
+import { useQuery } from 'urql';
+import { useSession } from '../auth/AuthProvider';
+import { AccountSection } from '../components/admin/AccountSection';
+import { ApiKeysSection } from '../components/admin/ApiKeysSection';
+import { DataExportSection } from '../components/admin/DataExportSection';
+import { ActivitySection, SessionsSection } from '../components/admin/SessionsSection';
+import { TwoFactorSection } from '../components/admin/TwoFactorSection';
+import { WalletSection } from '../components/admin/WalletSection';
+import { SignedOutNotice } from '../components/auth/SignedOutNotice';
+import { ErrorMessage } from '../components/ErrorMessage';
 import { PageHeading } from '../components/PageHeading';
+import { MeQuery } from '../graphql/accountOperations';
+
+const DESCRIPTION = 'Your account: security, API keys, wallet, sessions and your data.';
+
+function AccountPanels() {
+  const [result, refetch] = useQuery({ query: MeQuery, requestPolicy: 'network-only' });
+  const account = result.data?.me;
+  const reload = () => refetch({ requestPolicy: 'network-only' });
+
+  if (result.error && !account) return <ErrorMessage error={result.error} context="Account" />;
+  if (!account) return <p className="muted">Loading your account…</p>;
+
+  return (
+    <div className="admin-grid">
+      <AccountSection account={account} onChange={reload} />
+      <TwoFactorSection account={account} onChange={reload} />
+      <ApiKeysSection />
+      <WalletSection account={account} onChange={reload} />
+      <SessionsSection />
+      <ActivitySection />
+      <DataExportSection />
+    </div>
+  );
+}
 
 export function AdminPage() {
-  return <PageHeading title="Admin" description="Coming soon: the operator panel." />;
+  const session = useSession();
+  return (
+    <>
+      <PageHeading title="Admin" description={DESCRIPTION} />
+      {session ? (
+        <AccountPanels key={session.accountId} />
+      ) : (
+        <SignedOutNotice title="Your account" purpose="manage your account" testId="admin-signed-out" />
+      )}
+    </>
+  );
 }

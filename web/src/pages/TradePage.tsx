@@ -1,5 +1,7 @@
 import { useState } from 'react';
-import { DemoAccountCard } from '../components/DemoAccountCard';
+import { useSession } from '../auth/AuthProvider';
+import { BalanceCard } from '../components/BalanceCard';
+import { SignedOutNotice } from '../components/auth/SignedOutNotice';
 import { PageHeading } from '../components/PageHeading';
 import { MarketDetail } from '../components/markets/MarketDetail';
 import { MarketsTable } from '../components/markets/MarketsTable';
@@ -24,6 +26,7 @@ export function TradePage() {
   const { data, error } = usePolledQuery(MarketsQuery, NO_VARIABLES, MARKETS_REFRESH_MS, 'markets');
   const markets = data?.markets;
   const market = markets?.find((candidate) => candidate.symbol === selected);
+  const signedIn = useSession() !== null;
   const positions = useMyPositions();
   const orders = useMyOrders();
 
@@ -41,13 +44,23 @@ export function TradePage() {
             selected={selected}
             onSelect={setSelected}
           />
-          <PositionsCard positions={positions.data} error={positions.error} markets={markets} />
-          <OpenOrdersCard orders={orders.data} error={orders.error} markets={markets} />
-          <DemoAccountCard />
+          {signedIn ? (
+            <>
+              <PositionsCard positions={positions.data} error={positions.error} markets={markets} />
+              <OpenOrdersCard orders={orders.data} error={orders.error} markets={markets} />
+              <BalanceCard />
+            </>
+          ) : (
+            <SignedOutNotice title="Positions, orders and balance" testId="private-panels-signed-out" />
+          )}
         </div>
         <div className="trade-column">
           <MarketDetail symbol={selected} market={market} />
-          <OrderTicket symbol={selected} market={market} positions={positions.data} />
+          {signedIn ? (
+            <OrderTicket symbol={selected} market={market} positions={positions.data} />
+          ) : (
+            <SignedOutNotice title={`Order ticket · ${selected}`} testId="ticket-signed-out" />
+          )}
           <TradesTape
             symbol={selected}
             decimals={marketDecimals(market)}

@@ -1,5 +1,11 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { useClient, type AnyVariables, type CombinedError, type TypedDocumentNode } from 'urql';
+import {
+  useClient,
+  type AnyVariables,
+  type Client,
+  type CombinedError,
+  type TypedDocumentNode,
+} from 'urql';
 import { pollingClient } from '../../graphql/client';
 import { TickerSubscription, type Ticker } from '../../graphql/operations';
 
@@ -19,18 +25,36 @@ interface Keyed<Data> extends Polled<Data> {
   key: string;
 }
 
+export interface PollOptions {
+  /** Defaults to the anonymous `pollingClient`; private data needs `privatePollingClient`. */
+  client?: Client;
+  /** False stops polling (e.g. private data while signed out). */
+  enabled?: boolean;
+}
+
+/** Seconds the server asked us to wait (HTTP 429, `RATE_LIMITED`), or null. */
+export function retryAfterOf(error: CombinedError | undefined): number | null {
+  const extensions = error?.graphQLErrors[0]?.extensions;
+  if (extensions?.code !== 'RATE_LIMITED') return null;
+  const seconds = Number(extensions.retryAfter);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : 1;
+}
+
 /**
  * Runs a query now and again `intervalMs` after each answer (never overlapping),
  * straight from the network. `variables` is read at each poll, so it may hold a
  * sliding time window; changing `key` starts over with no data. Polling pauses
- * while the tab is hidden.
+ * while the tab is hidden, and waits as long as the server asks after a rate limit.
  */
 export function usePolledQuery<Data, Variables extends AnyVariables>(
   query: TypedDocumentNode<Data, Variables>,
   variables: () => Variables,
   intervalMs: number,
   key: string,
+  options: PollOptions = {},
 ): PolledWithRefresh<Data> {
+  const client = options.client ?? pollingClient;
+  const enabled = options.enabled ?? true;
   const [state, setState] = useState<Keyed<Data>>({ key, data: undefined, error: null });
   const variablesRef = useRef(variables);
   useEffect(() => {
@@ -40,10 +64,12 @@ export function usePolledQuery<Data, Variables extends AnyVariables>(
   const refresh = useCallback(() => pollNowRef.current(), []);
 
   useEffect(() => {
+    if (!enabled) return;
     let active = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let inFlight = false;
     let again = false;
+    let wait = intervalMs;
 
     const poll = async (): Promise<void> => {
       clearTimeout(timer);
@@ -53,7 +79,9 @@ export function usePolledQuery<Data, Variables extends AnyVariables>(
       }
       inFlight = true;
       if (!document.hidden) {
-        const result = await pollingClient.query(query, variablesRef.current()).toPromise();
+        const result = await client.query(query, variablesRef.current()).toPromise();
+        const retryAfter = retryAfterOf(result.error);
+        wait = retryAfter === null ? intervalMs : Math.max(intervalMs, retryAfter * 1000);
         if (active) {
           setState((previous) => {
             const kept = previous.key === key ? previous.data : undefined;
@@ -63,12 +91,13 @@ export function usePolledQuery<Data, Variables extends AnyVariables>(
       }
       inFlight = false;
       if (!active) return;
-      if (again) {
+      if (again && wait === intervalMs) {
         again = false;
         void poll();
         return;
       }
-      timer = setTimeout(() => void poll(), intervalMs);
+      again = false;
+      timer = setTimeout(() => void poll(), wait);
     };
 
     pollNowRef.current = () => {
@@ -80,9 +109,9 @@ export function usePolledQuery<Data, Variables extends AnyVariables>(
       clearTimeout(timer);
       pollNowRef.current = () => undefined;
     };
-  }, [query, intervalMs, key]);
+  }, [query, intervalMs, key, client, enabled]);
 
-  return state.key === key
+  return enabled && state.key === key
     ? { data: state.data, error: state.error, refresh }
     : { data: undefined, error: null, refresh };
 }

@@ -183,7 +183,6 @@ export function OrderTicket({ symbol, market, positions }: Props) {
 
   const blocked =
     fetching ||
-    available === null ||
     !size.value ||
     (type === 'LIMIT' && !price.value);
 
@@ -393,9 +392,6 @@ export function OrderTicket({ symbol, market, positions }: Props) {
                 type === 'LIMIT' ? ' (limit)' : ''
               }`}
         </button>
-        {available === null ? (
-          <p className="field-hint">Trading needs the demo account; this server is not in demo mode.</p>
-        ) : null}
         <ResultMessage result={result} testId="ticket-result" />
       </form>
     </section>

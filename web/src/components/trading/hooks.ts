@@ -1,12 +1,14 @@
 import { useEffect, useRef, useState } from 'react';
 import { useClient, type AnyVariables, type CombinedError, type TypedDocumentNode } from 'urql';
+import { useSession } from '../../auth/AuthProvider';
+import { privatePollingClient } from '../../graphql/client';
 import {
-  DemoAccountQuery,
+  BalancesQuery,
   MyOrdersQuery,
   MyPositionsQuery,
   OrderUpdatesSubscription,
   PositionUpdatesSubscription,
-  type DemoAccount,
+  type Balance,
   type Order,
   type Position,
 } from '../../graphql/operations';
@@ -43,13 +45,14 @@ const RESUBSCRIBE_DELAY_MS = 3_000;
 /**
  * Calls `onData` with every event of a subscription; restarts it 3 s after an
  * error. Changing `key` resubscribes (put the variables in it). Returns the
- * latest error, null while healthy.
+ * latest error, null while healthy. `enabled: false` holds no subscription.
  */
 export function useSubscriptionEvents<Data, Variables extends AnyVariables>(
   query: TypedDocumentNode<Data, Variables>,
   variables: Variables,
   key: string,
   onData: (data: Data) => void,
+  enabled = true,
 ): CombinedError | null {
   const client = useClient();
   const [state, setState] = useState<{ key: string; error: CombinedError | null }>({
@@ -64,6 +67,7 @@ export function useSubscriptionEvents<Data, Variables extends AnyVariables>(
   });
 
   useEffect(() => {
+    if (!enabled) return;
     let active = true;
     let unsubscribe: (() => void) | null = null;
     let retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -99,17 +103,20 @@ export function useSubscriptionEvents<Data, Variables extends AnyVariables>(
       clearTimeout(retryTimer);
       unsubscribe?.();
     };
-  }, [client, query, key]);
+  }, [client, query, key, enabled]);
 
-  return state.key === key ? state.error : null;
+  return enabled && state.key === key ? state.error : null;
 }
 
-/* ---------- the trader's own state ---------- */
+/* ---------- the trader's own state (signed in only) ---------- */
 
 const NO_VARIABLES = () => ({});
 const NO_SUBSCRIPTION_VARIABLES = {};
-const OWN_REFRESH_MS = 1_000;
-const BALANCE_REFRESH_MS = 2_000;
+// Private polls spend the account's request quota (60 a minute on the FREE tier),
+// so they are slower than the public ones; subscriptions and mutations refresh at once.
+const POSITIONS_REFRESH_MS = 3_000;
+const ORDERS_REFRESH_MS = 5_000;
+const BALANCE_REFRESH_MS = 5_000;
 
 export interface Live<T> {
   data: T | undefined;
@@ -117,46 +124,68 @@ export interface Live<T> {
   refresh: () => void;
 }
 
-/** `myPositions`, refreshed every second, on `positionUpdates` and after each mutation. */
+/** Polls a private query for the signed-in account; nothing while signed out. */
+function usePrivatePolledQuery<Data>(
+  query: TypedDocumentNode<Data, Record<string, never>>,
+  intervalMs: number,
+  name: string,
+) {
+  const accountId = useSession()?.accountId ?? null;
+  const polled = usePolledQuery(query, NO_VARIABLES, intervalMs, `${name}:${accountId ?? ''}`, {
+    client: privatePollingClient,
+    enabled: accountId !== null,
+  });
+  return { ...polled, accountId };
+}
+
+/** `myPositions`, refreshed every 3 s, on `positionUpdates` and after each mutation. */
 export function useMyPositions(): Live<Position[]> {
-  const { data, error, refresh } = usePolledQuery(
+  const { data, error, refresh, accountId } = usePrivatePolledQuery(
     MyPositionsQuery,
-    NO_VARIABLES,
-    OWN_REFRESH_MS,
+    POSITIONS_REFRESH_MS,
     'my-positions',
   );
-  useSubscriptionEvents(PositionUpdatesSubscription, NO_SUBSCRIPTION_VARIABLES, 'positions', refresh);
+  useSubscriptionEvents(
+    PositionUpdatesSubscription,
+    NO_SUBSCRIPTION_VARIABLES,
+    `positions:${accountId ?? ''}`,
+    refresh,
+    accountId !== null,
+  );
   useTradingActivity(refresh);
   return { data: data?.myPositions, error, refresh };
 }
 
-/** `myOrders`, refreshed every second, on `orderUpdates` and after each mutation. */
+/** `myOrders`, refreshed every 5 s, on `orderUpdates` and after each mutation. */
 export function useMyOrders(): Live<Order[]> {
-  const { data, error, refresh } = usePolledQuery(
+  const { data, error, refresh, accountId } = usePrivatePolledQuery(
     MyOrdersQuery,
-    NO_VARIABLES,
-    OWN_REFRESH_MS,
+    ORDERS_REFRESH_MS,
     'my-orders',
   );
-  useSubscriptionEvents(OrderUpdatesSubscription, NO_SUBSCRIPTION_VARIABLES, 'orders', refresh);
+  useSubscriptionEvents(
+    OrderUpdatesSubscription,
+    NO_SUBSCRIPTION_VARIABLES,
+    `orders:${accountId ?? ''}`,
+    refresh,
+    accountId !== null,
+  );
   useTradingActivity(refresh);
   return { data: data?.myOrders, error, refresh };
 }
 
-/** Available USDT of the demo account (null outside demo mode), every 2 s and after each mutation. */
-export function useAvailableUsdt(): Live<string | null> {
-  const { data, error, refresh } = usePolledQuery(
-    DemoAccountQuery,
-    NO_VARIABLES,
-    BALANCE_REFRESH_MS,
-    'demo-account-available',
-  );
+/** The signed-in account's balances, every 5 s and after each mutation. */
+export function useBalances(): Live<Balance[]> {
+  const { data, error, refresh } = usePrivatePolledQuery(BalancesQuery, BALANCE_REFRESH_MS, 'balances');
   useTradingActivity(refresh);
-  const account: DemoAccount | null | undefined = data?.demoAccount;
+  return { data: data?.balances, error, refresh };
+}
+
+/** Available USDT of the signed-in account ("0" without a USDT balance). */
+export function useAvailableUsdt(): Live<string | null> {
+  const { data, error, refresh } = useBalances();
   const available =
-    account === undefined
-      ? undefined
-      : (account?.balances.find((balance) => balance.asset === 'USDT')?.available ?? null);
+    data === undefined ? undefined : (data.find((balance) => balance.asset === 'USDT')?.available ?? '0');
   return { data: available, error, refresh };
 }
 
