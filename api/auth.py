@@ -119,7 +119,7 @@ async def _limit(
     venue: Venue, principal: Principal | None, meta: RequestMeta, policy: AccessPolicy
 ) -> None:
     if principal is not None:
-        decision = await venue.limiter.request(principal.account_id, _tier(principal.tier))
+        decision = await venue.limiter.request(principal.account_id, Tier.named(principal.tier))
     elif policy.anonymous_tier is not None:
         decision = await venue.limiter.request(f"ip:{meta.ip}", policy.anonymous_tier)
     else:
@@ -129,13 +129,6 @@ async def _limit(
             f"too many requests; retry in {math.ceil(decision.retry_after)} s",
             decision.retry_after,
         )
-
-
-def _tier(name: str) -> Tier:
-    try:
-        return Tier(name)
-    except ValueError:
-        return Tier.FREE
 
 
 def _client_ip(connection: HTTPConnection, peer: str, policy: AccessPolicy) -> str:

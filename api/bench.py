@@ -320,3 +320,87 @@ async def _wait_until_tradable(client: httpx.AsyncClient, server: Any) -> None:
             pass
         await asyncio.sleep(0.1)
     raise RuntimeError("the market never became tradable")
+
+
+async def run_auth_bench(requests: int, logins: int) -> dict[str, Any]:
+    """What authentication adds to a request, and what a login costs.
+
+    Per request: the bearer token verified (HS256, claims, revocation) and the action
+    authorised, in process; and an API-key request's HMAC checked with its replay record.
+    Login: Argon2id verification with the OWASP parameters, in a worker thread as served.
+    """
+    from engine.accounts.apikeys import MemoryReplayCache, check_not_replayed, sign, verify_request
+    from engine.accounts.passwords import PasswordHasher
+    from engine.accounts.ratelimit import MemoryBucketStore, RateLimiter
+    from engine.accounts.roles import Action
+    from engine.accounts.service import AccountsConfig, AccountService
+    from engine.clock import SystemClock
+    from engine.store.database import Database
+
+    clock = SystemClock()
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as directory:
+        database = Database(f"sqlite+aiosqlite:///{directory}/auth.db")
+        service = AccountService(
+            database,
+            clock,
+            AccountsConfig(master_secret=BENCH_SECRET),
+            RateLimiter(MemoryBucketStore(), clock),
+        )
+        token = service.tokens.issue(
+            account_id="acc_bench", session_id="ses_bench", roles="USER", tier="PRO", at=clock.now()
+        )
+        bearer_us = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            service.authenticate_access_token(token).require(Action.TRADE)
+            bearer_us.append((time.perf_counter() - started) * 1e6)
+
+        secret, body = "s" * 43, b'{"query":"{ balances { available } }"}'
+        replays = MemoryReplayCache(clock)
+        hmac_us = []
+        for index in range(requests):
+            stamp = str(int(clock.now().timestamp() * 1000) + index % 1000)
+            signature = sign(secret, stamp, "POST", "/graphql", body + str(index).encode())
+            started = time.perf_counter()
+            verify_request(
+                secret,
+                stamp,
+                "POST",
+                "/graphql",
+                body + str(index).encode(),
+                signature,
+                now_ms=int(clock.now().timestamp() * 1000),
+            )
+            await check_not_replayed(replays, signature)
+            hmac_us.append((time.perf_counter() - started) * 1e6)
+
+        hasher = PasswordHasher()
+        stored = hasher.hash("Correct-Horse-42")
+        login_ms = []
+        for _ in range(logins):
+            started = time.perf_counter()
+            assert await hasher.verify_async(stored, "Correct-Horse-42")
+            login_ms.append((time.perf_counter() - started) * 1000)
+        await database.dispose()
+    return {
+        "benchmark": "auth",
+        "bearer_verify_and_authorise_us": _micro_summary(bearer_us),
+        "api_key_hmac_and_replay_us": _micro_summary(hmac_us),
+        "login_argon2id_ms": {
+            "p50": round(_percentile(login_ms, 0.50), 1),
+            "p95": round(_percentile(login_ms, 0.95), 1),
+            "max": round(max(login_ms), 1),
+            "samples": logins,
+        },
+        "targets": {"auth_per_request_us": 200, "login_ms_p95": 300},
+        "machine": _machine(),
+    }
+
+
+def _micro_summary(samples: list[float]) -> dict[str, float]:
+    return {
+        "p50": round(_percentile(samples, 0.50), 1),
+        "p99": round(_percentile(samples, 0.99), 1),
+        "max": round(max(samples), 1),
+        "samples": len(samples),
+    }

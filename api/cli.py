@@ -158,6 +158,18 @@ def bench_ledger(
     typer.echo(json.dumps(result, indent=2))
 
 
+@bench_app.command("auth")
+def bench_auth(
+    requests: Annotated[int, typer.Option(min=1)] = 20_000,
+    logins: Annotated[int, typer.Option(min=1)] = 50,
+) -> None:
+    """Per-request token and HMAC checks (µs), and Argon2id login time (ms)."""
+    _quiet_logs()
+    from api.bench import run_auth_bench
+
+    typer.echo(json.dumps(asyncio.run(run_auth_bench(requests, logins)), indent=2))
+
+
 @bench_app.command("oracle")
 def bench_oracle(
     symbols: Annotated[int, typer.Option(min=1)] = 60,

@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import math
 import time
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
 from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -33,6 +35,7 @@ from api.auth import (
     authenticate_request,
     request_meta,
 )
+from engine.accounts.ratelimit import TIER_LIMITS, Tier
 from engine.accounts.roles import Forbidden
 from engine.errors import DomainError
 from engine.venue import Venue
@@ -44,10 +47,14 @@ KEEP_ALIVE_INTERVAL_SECONDS = 10.0
 KEEP_ALIVE_TIMEOUT_SECONDS = 25.0
 KEEP_ALIVE_CLOSE_CODE = 4499
 CONNECTION_INIT_TIMEOUT = timedelta(seconds=5)
-MAX_SUBSCRIPTIONS_PER_CONNECTION = 50
+MAX_SUBSCRIPTIONS_PER_CONNECTION = 1_000  # the highest tier's; each tier's own applies
+RATE_LIMITED_CLOSE_CODE = 4429
 
 
 class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """Server pings, and the tier's limits: connections per principal, subscriptions per
+    connection, and client messages per second."""
+
     keep_alive_interval: float = KEEP_ALIVE_INTERVAL_SECONDS
     keep_alive_timeout: float = KEEP_ALIVE_TIMEOUT_SECONDS
 
@@ -60,10 +67,48 @@ class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             self._last_pong = time.monotonic()
             self._keep_alive_task = asyncio.create_task(self._keep_alive())
 
+    async def handle_message(self, message: Any) -> None:
+        if self.connection_acknowledged and message.get("type") not in ("ping", "pong"):
+            key, tier = self._limits_key()
+            if tier is not None:
+                limiter = self.context.venue.limiter
+                if not (await limiter.ws_message(key, tier)).allowed:
+                    await self.websocket.close(RATE_LIMITED_CLOSE_CODE, "Rate limited")
+                    return
+        await super().handle_message(message)
+
+    async def handle_subscribe(self, message: Any) -> None:
+        _key, tier = self._limits_key()
+        if tier is not None and len(self.operations) >= TIER_LIMITS[tier].max_subscriptions:
+            error = GraphQLError(
+                f"the {tier.value} tier allows {TIER_LIMITS[tier].max_subscriptions} "
+                "subscriptions per connection",
+                extensions={"code": "RATE_LIMITED"},
+            )
+            await self.send_message(
+                {"id": message["id"], "type": "error", "payload": [error.formatted]}
+            )
+            return
+        await super().handle_subscribe(message)
+
+    def _limits_key(self) -> tuple[str, Tier | None]:
+        return _limits_key(self.context, self._view().policy)
+
+    def _view(self) -> GoDarkGraphQL:
+        view = self.view
+        assert isinstance(view, GoDarkGraphQL)
+        return view
+
     async def handle_pong(self, message: PongMessage) -> None:
         self._last_pong = time.monotonic()
 
     async def shutdown(self) -> None:
+        if self.context.connection_key is not None:
+            connections = self._view().connections
+            connections[self.context.connection_key] -= 1
+            if connections[self.context.connection_key] <= 0:
+                del connections[self.context.connection_key]
+            self.context.connection_key = None
         if self._keep_alive_task is not None:
             self._keep_alive_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -98,7 +143,9 @@ class GoDarkGraphQL(GraphQL[Context, None]):
         )
         self._venue = venue
         self._version = version
-        self._policy = policy if policy is not None else AccessPolicy()
+        self.policy = policy if policy is not None else AccessPolicy()
+        # Open sockets per principal, for the tier's connection cap (this process).
+        self.connections: Counter[str] = Counter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -108,8 +155,8 @@ class GoDarkGraphQL(GraphQL[Context, None]):
         response: Response
         try:
             if request.method == "POST":
-                meta = request_meta(request, self._policy)
-                principal = await authenticate_request(self._venue, request, meta, self._policy)
+                meta = request_meta(request, self.policy)
+                principal = await authenticate_request(self._venue, request, meta, self.policy)
                 scope["state"].update(principal=principal, meta=meta)
             response = await self.run(request)
         except DomainError as refusal:
@@ -122,16 +169,21 @@ class GoDarkGraphQL(GraphQL[Context, None]):
     async def on_ws_connect(self, context: Context) -> Any:
         connection = context.request
         assert isinstance(connection, WebSocket)
-        meta = request_meta(connection, self._policy)
+        meta = request_meta(connection, self.policy)
         context.meta = meta
         try:
             context.principal = await authenticate_connection_init(
-                self._venue, context.connection_params, meta, self._policy
+                self._venue, context.connection_params, meta, self.policy
             )
         except DomainError as refusal:
             raise ConnectionRejectionError(
                 {"code": refusal.code, "message": refusal.message}
             ) from None
+        key, tier = _limits_key(context, self.policy)
+        if tier is not None and self.connections[key] >= TIER_LIMITS[tier].max_connections:
+            raise ConnectionRejectionError({"code": "RATE_LIMITED"})
+        self.connections[key] += 1
+        context.connection_key = key
         return UNSET
 
     async def get_context(
@@ -145,8 +197,15 @@ class GoDarkGraphQL(GraphQL[Context, None]):
             request=request,
             response=response,
             principal=state.get("principal"),
-            meta=state.get("meta") or request_meta(request, self._policy),
+            meta=state.get("meta") or request_meta(request, self.policy),
         )
+
+
+def _limits_key(context: Context, policy: AccessPolicy) -> tuple[str, Tier | None]:
+    """Whose allowance a socket spends: its principal's, or its IP's when anonymous."""
+    if context.principal is not None:
+        return context.principal.account_id, Tier.named(context.principal.tier)
+    return f"ip:{context.meta.ip}", policy.anonymous_tier
 
 
 def _refusal(scope: Scope, refusal: DomainError) -> Response:

@@ -27,6 +27,8 @@ class Context:
     connection_params: dict[str, Any] = field(default_factory=dict)
     principal: Principal | None = None
     meta: RequestMeta = field(default_factory=RequestMeta)
+    # The socket's entry in the per-principal connection count, while it is open.
+    connection_key: str | None = None
 
     def require(self, action: Action) -> Principal:
         """The caller, if signed in and allowed to do this; else a typed refusal."""

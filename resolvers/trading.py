@@ -258,7 +258,7 @@ async def _within_limits(info: Info, account: str, *, cancel: bool = False) -> U
     principal = info.context.principal
     assert principal is not None
     venue = info.context.venue
-    tier = _tier(principal.tier)
+    tier = Tier.named(principal.tier)
     decision = await (venue.limiter.cancel if cancel else venue.limiter.order)(account, tier)
     if not decision.allowed:
         what = "cancels" if cancel else "orders"
@@ -275,13 +275,6 @@ async def _within_limits(info: Info, account: str, *, cancel: bool = False) -> U
             retry_after=0.0,
         )
     return None
-
-
-def _tier(name: str) -> Tier:
-    try:
-        return Tier(name)
-    except ValueError:
-        return Tier.FREE
 
 
 async def _submit(info: Info, command: commands.Command) -> Outcome | UserError:

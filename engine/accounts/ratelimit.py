@@ -35,6 +35,14 @@ class Tier(StrEnum):
     PRO = "PRO"
     MARKET_MAKER = "MARKET_MAKER"
 
+    @classmethod
+    def named(cls, name: str) -> Tier:
+        """The tier of that name; an unknown name (a stale token) gets the lowest."""
+        try:
+            return cls(name)
+        except ValueError:
+            return cls.FREE
+
 
 @dataclass(frozen=True, slots=True)
 class TierLimits:

@@ -100,3 +100,46 @@ async def test_an_api_key_signs_connection_init_and_a_bad_one_is_refused(
             assert closed.rcvd is not None and closed.rcvd.code == 4403
         finally:
             await ws.close()
+
+
+async def test_a_tier_caps_connections_subscriptions_and_messages(live_server: LiveServer) -> None:
+    async with httpx.AsyncClient(base_url=live_server.http_url) as http:
+        token = await _account(http)  # demo accounts are BASIC: 5 sockets, 50 subs, 50 msg/s
+    init = {"authorization": f"Bearer {token}"}
+    sockets = [await _session(live_server, init) for _ in range(5)]
+    for ws in sockets:
+        assert (await receive(ws))["type"] == "connection_ack"
+    sixth = await _session(live_server, init)
+    try:
+        await receive(sixth)
+        raise AssertionError("a sixth socket was accepted")
+    except ConnectionClosed as closed:
+        assert closed.rcvd is not None and closed.rcvd.code == 4403
+    first = sockets[0]
+    heartbeat = {"query": "subscription { heartbeat { sequence } }"}
+    for n in range(50):
+        await first.send(json.dumps({"id": str(n), "type": "subscribe", "payload": heartbeat}))
+        await asyncio.sleep(0.025)  # under 50 messages a second
+    await first.send(json.dumps({"id": "51st", "type": "subscribe", "payload": heartbeat}))
+    while True:
+        message = await next_non_ping(first)
+        if message.get("id") == "51st":
+            break
+    assert message["type"] == "error"
+    assert message["payload"][0]["extensions"]["code"] == "RATE_LIMITED"
+    # A flood of messages closes the socket rather than slowing everyone.
+    flooder = sockets[1]
+    try:
+        for n in range(200):
+            await flooder.send(json.dumps({"id": f"c{n}", "type": "complete"}))
+        while True:
+            await receive(flooder)
+    except ConnectionClosed as closed:
+        assert closed.rcvd is not None and closed.rcvd.code == 4429
+    for ws in sockets:
+        await ws.close()
+    await asyncio.sleep(0.3)
+    # Closed sockets give their places back.
+    again = await _session(live_server, init)
+    async with again:
+        assert (await receive(again))["type"] == "connection_ack"

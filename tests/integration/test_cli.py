@@ -103,3 +103,12 @@ def test_grant_role_makes_the_first_admin_and_ends_its_sessions(
         godark("accounts", "grant-role", "nobody@example.com", "ADMIN", env=cli_env).returncode == 1
     )
     assert godark("accounts", "grant-role", "ops@example.com", "KING", env=cli_env).returncode == 2
+
+
+def test_bench_auth_reports_per_request_and_login_costs(cli_env: dict[str, str]) -> None:
+    result = godark("bench", "auth", "--requests", "200", "--logins", "3", env=cli_env)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["bearer_verify_and_authorise_us"]["samples"] == 200
+    assert report["login_argon2id_ms"]["samples"] == 3
+    assert report["targets"] == {"auth_per_request_us": 200, "login_ms_p95": 300}
