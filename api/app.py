@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, venue: Venue | None = None) -> 
                 market_makers=settings.market_makers,
                 secret=settings.signing_secret,
                 rate_limits=settings.rate_limits,
+                terms_version=settings.terms_version,
                 public_url=settings.web_url,
                 smtp=_smtp(settings),
                 approvals=ApprovalPolicy(

@@ -160,6 +160,10 @@ class Mutation:
         resolver=accounts.open_demo_account,
         description="Demo mode: a new account with 10,000 test USDT, signed in.",
     )
+    accept_terms: account_types.SignedInResult = strawberry.mutation(
+        resolver=accounts.accept_terms,
+        description="Accept the current Terms of Service (serverInfo.termsVersion).",
+    )
     logout: account_types.Accepted = strawberry.mutation(resolver=accounts.logout)
     logout_everywhere: account_types.Accepted = strawberry.mutation(
         resolver=accounts.logout_everywhere

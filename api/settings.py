@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from engine.accounts.compliance import CURRENT_TERMS_VERSION
 from engine.oracle.model import SourceName
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
@@ -69,6 +70,11 @@ class Settings(BaseSettings):
     )
     anonymous_tier: str = Field(
         default="PRO", description="rate-limit tier per IP for anonymous calls; NONE = unlimited"
+    )
+    terms_version: str = Field(
+        default=CURRENT_TERMS_VERSION,
+        description="current Terms of Service; trading needs it accepted",
+        max_length=16,
     )
     approval_threshold: int = Field(default=3, description="admins needed for a critical op")
     approval_signers: int = Field(default=5, description="admins who may approve")

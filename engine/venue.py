@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from engine.accounts.admin import Administration
 from engine.accounts.apikeys import MemoryReplayCache, RedisReplayCache, ReplayCache
 from engine.accounts.approvals import ApprovalPolicy
+from engine.accounts.compliance import CURRENT_TERMS_VERSION
 from engine.accounts.funds import Funds
 from engine.accounts.keys import KeyService
 from engine.accounts.mail import MailSender, SmtpConfig
@@ -48,7 +49,7 @@ from engine.trading.publication import publish_outcome
 from engine.trading.sequencer import Sequencer, SequencerStopped
 from engine.trading.timers import EngineTimers
 
-CANDLE_PRUNE_INTERVAL = timedelta(minutes=10)
+HOUSEKEEPING_INTERVAL = timedelta(minutes=10)
 ANOMALY_TOPIC = "oracle.anomaly"
 
 log = structlog.get_logger("godark.venue")
@@ -69,6 +70,7 @@ class VenueConfig:
     smtp: SmtpConfig | None = None
     approvals: ApprovalPolicy = field(default_factory=ApprovalPolicy)
     rate_limits: bool = True
+    terms_version: str = CURRENT_TERMS_VERSION
 
 
 @dataclass
@@ -162,6 +164,7 @@ class Venue:
                 master_secret=self.config.secret,
                 demo=self.config.demo_mode,
                 public_url=self.config.public_url,
+                terms_version=self.config.terms_version,
             ),
             self.limiter,
         )
@@ -209,7 +212,7 @@ class Venue:
             if self.config.market_makers:
                 self._makers = SimulatedMarketMakers(self.exchange, self.submit, self.clock)
                 await self._makers.start()
-        self._maintenance = asyncio.create_task(self._prune_candles(), name="candle-retention")
+        self._maintenance = asyncio.create_task(self._housekeeping(), name="housekeeping")
 
     async def stop(self) -> None:
         if self._maintenance is not None:
@@ -237,15 +240,19 @@ class Venue:
         await self.bus.stop()
         await self.database.dispose()
 
-    async def _prune_candles(self) -> None:
+    async def _housekeeping(self) -> None:
+        """Old candles go; accounts past their 30-day deletion grace are erased."""
         while True:
             try:
                 removed = await self.candles.prune(self.clock.now())
                 if removed:
                     log.info("candles_pruned", rows=removed)
+                erased = await self.accounts.erase_due_accounts()
+                if erased:
+                    log.info("accounts_erased", accounts=erased)
             except Exception:
-                log.exception("candle_prune_failed")
-            await asyncio.sleep(CANDLE_PRUNE_INTERVAL.total_seconds())
+                log.exception("housekeeping_failed")
+            await asyncio.sleep(HOUSEKEEPING_INTERVAL.total_seconds())
 
 
 class _OracleAlarms:

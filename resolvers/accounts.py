@@ -130,6 +130,18 @@ async def open_demo_account(info: Info) -> schema.SignedInResult:
     return await _signed_in(info, tokens)
 
 
+async def accept_terms(info: Info, version: str) -> schema.SignedInResult:
+    """Accept the current Terms of Service; a session gets new tokens that carry it."""
+    principal = info.context.require(Action.MANAGE_ACCOUNT)
+    venue = info.context.venue
+    result = await _attempt(venue.accounts.accept_terms(principal, version[:16], info.context.meta))
+    if isinstance(result, UserError):
+        return result  # type: ignore[return-value]
+    venue.keys.forget_account(principal.account_id)
+    assert result is not None  # a MANAGE_ACCOUNT principal is a session
+    return await _signed_in(info, result)
+
+
 async def logout(info: Info) -> schema.Accepted:
     principal = info.context.require(Action.READ)
     await info.context.venue.accounts.logout(principal)

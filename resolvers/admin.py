@@ -72,6 +72,7 @@ async def set_account_roles(
         )
     except DomainError as refusal:
         return error_of(refusal)  # type: ignore[return-value]
+    info.context.venue.keys.forget_account(account_id)
     return schema.Accepted(message="roles changed; the account must sign in again")
 
 

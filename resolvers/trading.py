@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal as PyDecimal
 from typing import Any
 
+from engine.accounts.compliance import check_terms
 from engine.accounts.ratelimit import TIER_LIMITS, Tier
 from engine.accounts.roles import Action
 from engine.errors import DomainError
@@ -20,7 +21,7 @@ from engine.trading import commands
 from engine.trading.events import OrderFill, OrderUpdated, TradePrinted
 from engine.trading.exchange import Outcome
 from engine.trading.sequencer import SequencerStopped
-from resolvers.context import Info
+from resolvers.context import Info, access_error
 from resolvers.errors import InvalidArgument
 from schema import scalars
 from schema.errors import InvalidRequestError, RateLimitedError, UserError
@@ -246,7 +247,12 @@ class _Refusal(Exception):
 
 
 def _trader(info: Info) -> str | UserError:
-    return info.context.require(Action.TRADE).account_id
+    principal = info.context.require(Action.TRADE)
+    try:
+        check_terms(principal.terms_version, info.context.venue.accounts.config.terms_version)
+    except DomainError as refusal:
+        raise access_error(refusal) from None
+    return principal.account_id
 
 
 def _reader(info: Info) -> str:

@@ -198,6 +198,11 @@ class KeyService:
         await check_not_replayed(self._replays, signature)
         return cached.principal
 
+    def forget_account(self, account_id: str) -> None:
+        """Drop cached keys of an account whose roles or terms changed."""
+        for key_id in [k for k, c in self._cache.items() if c.principal.account_id == account_id]:
+            del self._cache[key_id]
+
     async def _key(self, key_id: str, now: datetime) -> _CachedKey:
         cached = self._cache.get(key_id)
         if cached is not None and (now - cached.loaded_at).total_seconds() < KEY_CACHE_SECONDS:
@@ -217,6 +222,7 @@ class KeyService:
                 tier=account.tier,
                 api_key_id=key.id,
                 key_permissions=frozenset(key.permissions.split(",")),
+                terms_version=account.terms_version,
             ),
             allow_list=tuple(e for e in key.allow_list.split(",") if e),
             expires_at=moment(key.expires_at),

@@ -77,6 +77,8 @@ class Principal:
     api_key_id: str | None = None
     # The key's permissions; None for a session, which has every action of its roles.
     key_permissions: frozenset[str] | None = None
+    # The Terms of Service version the account accepted (trading needs the current one).
+    terms_version: str = ""
 
     @property
     def actions(self) -> frozenset[Action]:

@@ -350,6 +350,7 @@ class AccountService:
             roles=parse_roles(claims.roles),
             tier=claims.tier,
             session_id=claims.session_id,
+            terms_version=claims.terms,
         )
 
     # --- two-factor authentication --------------------------------------------------------
@@ -619,6 +620,24 @@ class AccountService:
         }
         return document
 
+    async def accept_terms(
+        self, principal: Principal, version: str, meta: RequestMeta
+    ) -> SessionTokens | None:
+        """Record the acceptance; a session gets tokens that carry it (keys reload it)."""
+        check_terms(version, self.config.terms_version)
+        async with self.database.transaction() as connection:
+            await AccountStore.update(
+                connection, AccountRow, {"id": principal.account_id}, terms_version=version
+            )
+            await self._activity(
+                connection, principal.account_id, "TERMS_ACCEPTED", meta, None, version
+            )
+        if principal.session_id is None:
+            return None
+        return await self._issue(
+            principal.account_id, principal.session_id, self.clock.now(), meta=None
+        )
+
     async def account(self, account_id: str) -> StoredRow:
         return await self._account(account_id)
 
@@ -678,6 +697,7 @@ class AccountService:
             roles=account.roles,
             tier=account.tier,
             at=now,
+            terms=account.terms_version,
         )
         return SessionTokens(
             account_id=account_id,

@@ -30,6 +30,7 @@ class AccessClaims:
     session_id: str
     roles: str
     tier: str
+    terms: str
     expires_at: int
 
 
@@ -38,7 +39,14 @@ class AccessTokens:
         self._key = key
 
     def issue(
-        self, *, account_id: str, session_id: str, roles: str, tier: str, at: datetime
+        self,
+        *,
+        account_id: str,
+        session_id: str,
+        roles: str,
+        tier: str,
+        at: datetime,
+        terms: str = "",
     ) -> str:
         expires = at + ACCESS_TOKEN_LIFETIME
         claims = {
@@ -46,6 +54,7 @@ class AccessTokens:
             "sid": session_id,
             "roles": roles,
             "tier": tier,
+            "terms": terms,
             "iat": int(at.timestamp()),
             "exp": int(expires.timestamp()),
             "iss": ISSUER,
@@ -73,6 +82,7 @@ class AccessTokens:
             session_id=str(claims["sid"]),
             roles=str(claims.get("roles", "")),
             tier=str(claims.get("tier", "FREE")),
+            terms=str(claims.get("terms", "")),
             expires_at=int(claims["exp"]),
         )
 

@@ -190,3 +190,43 @@ async def test_requests_over_the_tier_limit_get_429_with_retry_after(
         assert body["extensions"]["code"] == "RATE_LIMITED"
         assert body["extensions"]["retryAfter"] > 0
         assert int(last.headers["Retry-After"]) >= 1
+
+
+async def test_new_terms_stop_trading_until_accepted(operator_app: Starlette) -> None:
+    import dataclasses
+
+    venue = operator_app.state.venue
+    order = """mutation { placeOrder(input: {symbol: "BTC-USDT-PERP", side: BUY, type: LIMIT,
+      size: "0.001", price: "1000", leverage: 5}) { __typename ... on UserError { code } } }"""
+    accept = """mutation($version: String!) { acceptTerms(version: $version) {
+      __typename ... on SignedIn { accessToken } ... on UserError { code } } }"""
+    async with await _client(operator_app) as http:
+        trader = await _person(http, operator_app)
+        venue.accounts.config = dataclasses.replace(
+            venue.accounts.config, terms_version="2027-01-01"
+        )
+        assert error_code(await gql(http, order, bearer=trader)) == "TERMS_NOT_ACCEPTED"
+        stale = data(await gql(http, accept, bearer=trader, version="2026-11-01"))
+        assert stale["code"] == "TERMS_NOT_ACCEPTED"
+        renewed = data(await gql(http, accept, bearer=trader, version="2027-01-01"))
+        placed = data(await gql(http, order, bearer=renewed["accessToken"]))
+        assert placed["__typename"] in ("OrderPlaced", "OracleUnhealthyError")
+
+
+async def test_rapid_withdrawals_raise_an_aml_flag_for_the_admins(operator_app: Starlette) -> None:
+    withdraw = """mutation($key: String!) { withdraw(input: {amount: "1", idempotencyKey: $key}) {
+      __typename } }"""
+    async with await _client(operator_app) as http:
+        trader = await _person(http, operator_app)
+        admin = await _person(http, operator_app, Role.ADMIN)
+        for n in range(11):
+            assert data(await gql(http, withdraw, bearer=trader, key=f"w{n}")) == {
+                "__typename": "TransferSuccess"
+            }
+        flags = data(await gql(http, "{ amlFlags { id rule detail } }", bearer=admin))
+        assert [flag["rule"] for flag in flags] == ["VELOCITY"]
+        resolve = "mutation($id: String!) { resolveAmlFlag(id: $id) { __typename } }"
+        assert data(await gql(http, resolve, bearer=admin, id=flags[0]["id"])) == {
+            "__typename": "Accepted"
+        }
+        assert data(await gql(http, "{ amlFlags { id } }", bearer=admin)) == []
