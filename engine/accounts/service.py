@@ -52,6 +52,7 @@ MAX_REFERRAL_CODE = 16
 MAX_DEVICE = 256
 ACTIVITY_SHOWN = 200
 DEMO_TIER = "BASIC"
+NO_PASSWORD = "!"  # matches no password: Argon2 cannot parse it
 # Sessions revoked within an access token's lifetime must be refused at once; older ones
 # cannot present a live token any more.
 REVOCATION_MEMORY = ACCESS_TOKEN_LIFETIME + timedelta(minutes=1)
@@ -216,7 +217,8 @@ class AccountService:
                 AccountRow,
                 id=account_id,
                 email=f"{account_id}@demo.godark.invalid",
-                password_hash=await self.passwords.hash_async(secrets.token_urlsafe(24)),
+                # No password until the visitor sets one (changePassword with current "").
+                password_hash=NO_PASSWORD,
                 status="ACTIVE",
                 roles=format_roles([Role.USER]),
                 # A trial should feel like the product: the BASIC tier's order rates.
@@ -430,7 +432,10 @@ class AccountService:
         self, principal: Principal, current: str, new: str, meta: RequestMeta
     ) -> None:
         account = await self._account(principal.account_id)
-        if not await self.passwords.verify_async(account.password_hash, current):
+        first_password = account.password_hash == NO_PASSWORD and current == ""
+        if not first_password and not await self.passwords.verify_async(
+            account.password_hash, current
+        ):
             raise InvalidCredentials("the current password is wrong")
         check_password_policy(new, email=account.email)
         await self._set_password_hash(account.id, new)
@@ -537,7 +542,7 @@ class AccountService:
                     {"id": account.id},
                     status="ERASED",
                     email=f"erased:{account.id}",
-                    password_hash="!",
+                    password_hash=NO_PASSWORD,
                     totp_secret=None,
                     totp_enabled=False,
                     backup_codes="",

@@ -608,3 +608,27 @@ async def test_the_data_export_holds_the_account_its_activity_and_trading(
     assert {"REGISTERED", "EMAIL_VERIFIED", "LOGIN"} <= {a["kind"] for a in export["activity"]}
     assert export["trading"]["balances"][0]["available"] == "0.000000"
     assert "password" not in json.dumps(export).lower().replace("password_", "")
+
+
+async def test_a_demo_visitor_sets_a_password_then_unlinks_the_wallet_with_it(
+    client: httpx.AsyncClient,
+) -> None:
+    wallet = Keypair()
+    challenge = data(await gql(client, CHALLENGE, address=str(wallet.pubkey())))
+    signature = str(wallet.sign_message(challenge["message"].encode()))
+    await gql(client, LINK, nonce=challenge["nonce"], signature=signature)
+    change = """mutation($current: String!, $new: String!) {
+      changePassword(currentPassword: $current, newPassword: $new) {
+        __typename ... on UserError { code } } }"""
+    assert data(await gql(client, change, current="", new=PASSWORD)) == {"__typename": "Accepted"}
+    # Once set, the empty "current password" no longer works.
+    assert data(await gql(client, change, current="", new="Other-Pass-99"))["code"] == (
+        "INVALID_CREDENTIALS"
+    )
+    unlink = """mutation($password: String!) { unlinkWallet(password: $password) {
+      __typename ... on Account { walletAddress } ... on UserError { code } } }"""
+    assert data(await gql(client, unlink, password="Wrong-Pass-1"))["code"] == "INVALID_CREDENTIALS"
+    assert data(await gql(client, unlink, password=PASSWORD)) == {
+        "__typename": "Account",
+        "walletAddress": None,
+    }
