@@ -34,6 +34,7 @@ from schema.sports import LiveEvent
 from schema.system import Heartbeat, ServerInfo
 from schema.trading import (
     AmendOrderResult,
+    AtRiskPosition,
     CancelOrderResult,
     EmergencyPause,
     Fill,
@@ -41,6 +42,7 @@ from schema.trading import (
     FundingStatus,
     InsuranceFund,
     Liquidation,
+    LiquidationSweep,
     MarketStatus,
     Order,
     PlaceOrderResult,
@@ -140,6 +142,10 @@ class Query:
     trades: list[Trade] = strawberry.field(
         resolver=trading.trades, description="The public tape of a market, newest first."
     )
+    positions_at_risk: list[AtRiskPosition] = strawberry.field(
+        resolver=trading.positions_at_risk,
+        description="Liquidator role: positions near their liquidation price.",
+    )
 
 
 @strawberry.type
@@ -233,6 +239,10 @@ class Mutation:
     )
     resolve_aml_flag: account_types.AcceptedResult = strawberry.mutation(
         resolver=admin.resolve_aml_flag
+    )
+    sweep_liquidations: LiquidationSweep = strawberry.mutation(
+        resolver=trading.sweep_liquidations,
+        description="Liquidator role: run the liquidation sweep now.",
     )
     set_emergency_pause: account_types.AcceptedResult = strawberry.mutation(
         resolver=admin.set_emergency_pause,

@@ -18,7 +18,7 @@ from engine.matching import TimeInForce as EngineTimeInForce
 from engine.oracle.model import PRICE_DECIMALS, SIZE_DECIMALS, format_price
 from engine.perps import liquidation_price, margin_ratio, unrealised_pnl
 from engine.trading import commands
-from engine.trading.events import OrderFill, OrderUpdated, TradePrinted
+from engine.trading.events import OrderFill, OrderUpdated, PositionLiquidated, TradePrinted
 from engine.trading.exchange import Outcome
 from engine.trading.sequencer import SequencerStopped
 from resolvers.context import Info, access_error
@@ -28,6 +28,7 @@ from schema.errors import InvalidRequestError, RateLimitedError, UserError
 from schema.trading import (
     TRADING_ERRORS,
     AmendOrderResult,
+    AtRiskPosition,
     CancelOrderResult,
     EmergencyPause,
     Fill,
@@ -35,6 +36,7 @@ from schema.trading import (
     FundingStatus,
     InsuranceFund,
     Liquidation,
+    LiquidationSweep,
     MarketStatus,
     Order,
     OrderCancelled,
@@ -478,6 +480,50 @@ def _position(info: Info, position: Any) -> Position:
         liquidation_price=None if liquidation is None else _price(liquidation),
         take_profit=None if take is None else _price(take),
         stop_loss=None if stop is None else _price(stop),
+    )
+
+
+# --- liquidators ----------------------------------------------------------------------
+
+MAX_AT_RISK = 500
+DEFAULT_RISK_DISTANCE = scalars.Decimal(PyDecimal("1"))
+
+
+def positions_at_risk(
+    info: Info, within_percent: scalars.Decimal = DEFAULT_RISK_DISTANCE, limit: int = 100
+) -> list[AtRiskPosition]:
+    """Positions whose mark is within `within_percent` of liquidation, nearest first."""
+    info.context.require(Action.VIEW_UNDERWATER_POSITIONS)
+    if not 1 <= limit <= MAX_AT_RISK or not 0 < within_percent <= 100:
+        raise InvalidArgument(f"limit is 1..{MAX_AT_RISK} and within_percent 0..100")
+    exchange = info.context.venue.exchange
+    near: list[tuple[PyDecimal, Any]] = []
+    for position in exchange.positions.values():
+        mark = exchange.prices[position.symbol].mark
+        liquidation = liquidation_price(position, exchange.markets[position.symbol].tick_size)
+        if mark is None or liquidation is None or mark <= 0:
+            continue
+        distance = abs(PyDecimal(mark - liquidation)) / PyDecimal(mark) * 100
+        if distance <= within_percent:
+            near.append((distance, position))
+    near.sort(key=lambda pair: pair[0])
+    return [
+        AtRiskPosition(
+            account_id=position.account,
+            position=_position(info, position),
+            distance_percent=scalars.Decimal(distance.quantize(PyDecimal("0.0001"))),
+        )
+        for distance, position in near[:limit]
+    ]
+
+
+async def sweep_liquidations(info: Info) -> LiquidationSweep:
+    """Run the liquidation sweep now rather than at the next second's timer."""
+    info.context.require(Action.LIQUIDATE)
+    venue = info.context.venue
+    outcome = await venue.submit(commands.SweepLiquidations(venue.clock.now()))
+    return LiquidationSweep(
+        liquidated=sum(isinstance(e, PositionLiquidated) for e in outcome.events)
     )
 
 

@@ -120,6 +120,20 @@ class Position:
     stop_loss: Decimal | None = None
 
 
+@strawberry.type(description="For liquidators: a position near its liquidation price.")
+class AtRiskPosition:
+    account_id: str
+    position: Position
+    distance_percent: Decimal = strawberry.field(
+        description="How far the mark is from the liquidation price, in percent of the mark."
+    )
+
+
+@strawberry.type
+class LiquidationSweep:
+    liquidated: int
+
+
 @strawberry.type(description="A trade on the public tape: no accounts, no orders.")
 class Trade:
     id: str

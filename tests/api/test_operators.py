@@ -230,3 +230,23 @@ async def test_rapid_withdrawals_raise_an_aml_flag_for_the_admins(operator_app: 
             "__typename": "Accepted"
         }
         assert data(await gql(http, "{ amlFlags { id } }", bearer=admin)) == []
+
+
+async def test_liquidators_see_positions_at_risk_and_sweep_others_cannot(
+    operator_app: Starlette,
+) -> None:
+    at_risk = '{ positionsAtRisk(withinPercent: "100") { accountId distancePercent } }'
+    sweep = "mutation { sweepLiquidations { liquidated } }"
+    async with await _client(operator_app) as http:
+        trader = await _person(http, operator_app)
+        admin = await _person(http, operator_app, Role.ADMIN)
+        liquidator = await _person(http, operator_app, Role.LIQUIDATOR)
+        for outsider in (trader, admin):
+            assert error_code(await gql(http, at_risk, bearer=outsider)) == "FORBIDDEN"
+            assert error_code(await gql(http, sweep, bearer=outsider)) == "FORBIDDEN"
+        assert isinstance(data(await gql(http, at_risk, bearer=liquidator)), list)
+        assert data(await gql(http, sweep, bearer=liquidator)) == {"liquidated": 0}
+        bad = await gql(
+            http, '{ positionsAtRisk(withinPercent: "0") { accountId } }', bearer=liquidator
+        )
+        assert "within_percent" in bad["errors"][0]["message"]
