@@ -237,6 +237,10 @@ class Mutation:
     set_account_roles: account_types.AcceptedResult = strawberry.mutation(
         resolver=admin.set_account_roles
     )
+    set_account_tiers: account_types.AcceptedResult = strawberry.mutation(
+        resolver=admin.set_account_tiers,
+        description="Admin: rate-limit tier (e.g. MARKET_MAKER) and KYC tier of an account.",
+    )
     resolve_aml_flag: account_types.AcceptedResult = strawberry.mutation(
         resolver=admin.resolve_aml_flag
     )

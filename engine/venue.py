@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -25,7 +25,7 @@ from engine.accounts.ratelimit import (
     UnlimitedBucketStore,
 )
 from engine.accounts.ratelimit_redis import RedisBucketStore
-from engine.accounts.service import AccountsConfig, AccountService
+from engine.accounts.service import REVOCATION_TOPIC, AccountsConfig, AccountService
 from engine.bus import EventBus, bus_for
 from engine.clock import Clock, SystemClock
 from engine.heartbeat import HeartbeatTicker
@@ -95,6 +95,7 @@ class Venue:
     administration: Administration = field(init=False, repr=False)
     _mail: MailSender | None = field(default=None, repr=False)
     _redis: Redis | None = field(default=None, repr=False)
+    _revocations: asyncio.Task[None] | None = field(default=None, repr=False)
     _price_pump: PricePump | None = field(default=None, repr=False)
     _timers: EngineTimers | None = field(default=None, repr=False)
     _makers: SimulatedMarketMakers | None = field(default=None, repr=False)
@@ -167,6 +168,7 @@ class Venue:
                 terms_version=self.config.terms_version,
             ),
             self.limiter,
+            announce=self.bus.publish,
         )
         self.keys = KeyService(self.accounts, replays)
         self.funds = Funds(self.database, self.clock)
@@ -194,6 +196,7 @@ class Venue:
         self.exchange = self.sequencer.exchange  # restored from a snapshot, maybe
         log.info("trading_engine_started", replayed=replayed, markets=len(self.exchange.markets))
         await self.accounts.start()
+        self._revocations = asyncio.create_task(self._follow_revocations(), name="revocations")
         if self._mail is not None:
             self._mail.start()
         self.heartbeat.start()
@@ -215,6 +218,10 @@ class Venue:
         self._maintenance = asyncio.create_task(self._housekeeping(), name="housekeeping")
 
     async def stop(self) -> None:
+        if self._revocations is not None:
+            self._revocations.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._revocations
         if self._maintenance is not None:
             self._maintenance.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -239,6 +246,16 @@ class Venue:
             await self._redis.aclose()
         await self.bus.stop()
         await self.database.dispose()
+
+    async def _follow_revocations(self) -> None:
+        """Sessions ended through any API process stop working in this one at once."""
+        async with self.bus.subscribe(REVOCATION_TOPIC) as events:
+            async for event in events:
+                try:
+                    at = datetime.fromisoformat(str(event["at"]))
+                    self.accounts.remember_revocation(str(event["session_id"]), at)
+                except (KeyError, ValueError):
+                    log.warning("bad_revocation_event", event=event)
 
     async def _housekeeping(self) -> None:
         """Old candles go; accounts past their 30-day deletion grace are erased."""

@@ -76,6 +76,27 @@ async def set_account_roles(
     return schema.Accepted(message="roles changed; the account must sign in again")
 
 
+async def set_account_tiers(
+    info: Info,
+    account_id: str,
+    tier: schema.RateTier | None = None,
+    kyc_tier: schema.KycTier | None = None,
+) -> schema.AcceptedResult:
+    principal = info.context.require(Action.ADMINISTER)
+    try:
+        await info.context.venue.administration.set_tiers(
+            principal.account_id,
+            account_id,
+            None if tier is None else tier.value,
+            None if kyc_tier is None else kyc_tier.value,
+            info.context.meta,
+        )
+    except DomainError as refusal:
+        return error_of(refusal)  # type: ignore[return-value]
+    info.context.venue.keys.forget_account(account_id)
+    return schema.Accepted(message="tiers changed; the account must sign in again")
+
+
 async def aml_flags(info: Info) -> list[schema.AmlFlag]:
     info.context.require(Action.ADMINISTER)
     return [

@@ -30,6 +30,21 @@ class Role(Enum):
     EMERGENCY = "EMERGENCY"
 
 
+@strawberry.enum
+class RateTier(Enum):
+    FREE = "FREE"
+    BASIC = "BASIC"
+    PRO = "PRO"
+    MARKET_MAKER = "MARKET_MAKER"
+
+
+@strawberry.enum
+class KycTier(Enum):
+    NONE = "NONE"
+    BASIC = "BASIC"
+    FULL = "FULL"
+
+
 @strawberry.type
 class Account:
     id: str

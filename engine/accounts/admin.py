@@ -11,7 +11,9 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 
 from engine.accounts import approvals
 from engine.accounts.approvals import ApprovalPolicy, CriticalOperation, Proposal
+from engine.accounts.compliance import KycTier
 from engine.accounts.emails import normalise_email
+from engine.accounts.ratelimit import Tier
 from engine.accounts.roles import Role, format_roles
 from engine.accounts.service import AccountService, RequestMeta
 from engine.accounts.store import AccountStore
@@ -106,6 +108,30 @@ class Administration:
         await self._accounts.log_event(
             account_id, "ROLES_CHANGED", meta, f"{format_roles(chosen)} by {admin}"
         )
+        await self._accounts.logout_everywhere(account_id, meta)
+
+    async def set_tiers(
+        self,
+        admin: str,
+        account_id: str,
+        tier: str | None,
+        kyc_tier: str | None,
+        meta: RequestMeta,
+    ) -> None:
+        """A rate-limit tier (e.g. MARKET_MAKER after an approved application) and a KYC
+        tier (after verification by the KYC provider); sessions end so tokens carry it."""
+        changes: dict[str, str] = {}
+        if tier is not None:
+            changes["tier"] = Tier(tier).value
+        if kyc_tier is not None:
+            changes["kyc_tier"] = KycTier(kyc_tier).value
+        if not changes:
+            return
+        await self._accounts.account(account_id)
+        async with self._database.transaction() as connection:
+            await AccountStore.update(connection, AccountRow, {"id": account_id}, **changes)
+        detail = " ".join(f"{k}={v}" for k, v in sorted(changes.items()))
+        await self._accounts.log_event(account_id, "TIERS_CHANGED", meta, f"{detail} by {admin}")
         await self._accounts.logout_everywhere(account_id, meta)
 
     async def _load(self, proposal_id: str) -> Proposal:

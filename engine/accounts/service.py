@@ -56,6 +56,7 @@ NO_PASSWORD = "!"  # matches no password: Argon2 cannot parse it
 # Sessions revoked within an access token's lifetime must be refused at once; older ones
 # cannot present a live token any more.
 REVOCATION_MEMORY = ACCESS_TOKEN_LIFETIME + timedelta(minutes=1)
+REVOCATION_TOPIC = "accounts.sessions_revoked"
 
 
 class InvalidCredentials(DomainError):
@@ -142,8 +143,11 @@ class AccountService:
         clock: Clock,
         config: AccountsConfig,
         limiter: RateLimiter,
+        announce: Callable[[str, dict[str, Any]], Awaitable[None]] | None = None,
     ) -> None:
         self.store = AccountStore(database)
+        # Tells the other API processes that sessions ended (their revocation sets).
+        self._announce = announce
         self.database = database
         self.clock = clock
         self.config = config
@@ -726,7 +730,16 @@ class AccountService:
                 revoked_reason=reason,
             )
             self._revoked[session_id] = now
+            if self._announce is not None:
+                await self._announce(
+                    REVOCATION_TOPIC, {"session_id": session_id, "at": now.isoformat()}
+                )
         self._forget_old_revocations(now)
+
+    def remember_revocation(self, session_id: str, at: datetime) -> None:
+        """A session another process ended: refuse its access tokens here too."""
+        self._revoked[session_id] = at
+        self._forget_old_revocations(self.clock.now())
 
     async def _revoke_all(
         self, connection: Any, account_id: str, reason: str, now: datetime

@@ -250,3 +250,29 @@ async def test_liquidators_see_positions_at_risk_and_sweep_others_cannot(
             http, '{ positionsAtRisk(withinPercent: "0") { accountId } }', bearer=liquidator
         )
         assert "within_percent" in bad["errors"][0]["message"]
+
+
+async def test_an_admin_raises_a_market_makers_tiers_and_its_limits_follow(
+    operator_app: Starlette,
+) -> None:
+    tiers = """mutation($id: String!) { setAccountTiers(accountId: $id, tier: MARKET_MAKER,
+      kycTier: FULL) { __typename ... on UserError { code } } }"""
+    async with await _client(operator_app) as http:
+        admin = await _person(http, operator_app, Role.ADMIN)
+        maker = await open_demo_account(http)
+        maker_id = maker["account"]["id"]
+        assert error_code(await gql(http, tiers, bearer=maker["accessToken"], id=maker_id)) == (
+            "FORBIDDEN"
+        )
+        assert data(await gql(http, tiers, bearer=admin, id=maker_id)) == {"__typename": "Accepted"}
+        # The old session ended; a new one carries the new tier.
+        venue = operator_app.state.venue
+        fresh = await venue.accounts._open_session(maker_id, RequestMeta())
+        me = data(await gql(http, "{ me { tier kycTier } }", bearer=fresh.access_token))
+        assert me == {"tier": "MARKET_MAKER", "kycTier": "FULL"}
+        # FULL KYC lifts the daily withdrawal limit well past NONE's 1,000 USDT.
+        withdraw = """mutation { withdraw(input: {amount: "5000", idempotencyKey: "mm-1"}) {
+          __typename } }"""
+        assert data(await gql(http, withdraw, bearer=fresh.access_token)) == {
+            "__typename": "TransferSuccess"
+        }
