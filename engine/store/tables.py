@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, Table, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    Table,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -278,6 +287,37 @@ class FundsMovementRow(SQLModel, table=True):
     kind: str = Field(max_length=16)
     amount: int = Field(sa_column=Column(BigInteger, nullable=False))
     at: datetime = _moment()
+
+
+class SettlementBatchRow(SQLModel, table=True):
+    """A settlement batch: its Merkle root and where it is on its way to the chain."""
+
+    __tablename__ = "settlement_batch"
+
+    id: str = Field(primary_key=True, max_length=32)
+    sequence: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
+    status: str = Field(max_length=16, index=True)  # MATCHED, PENDING, CONFIRMED, FAILED
+    merkle_root: str = Field(max_length=64)  # hex
+    trade_count: int
+    tx_signature: str | None = Field(default=None, max_length=128)
+    attempts: int = Field(default=0)
+    last_error: str | None = Field(default=None, max_length=500)
+    opened_at: datetime = _moment()
+    created_at: datetime = _moment()
+    submitted_at: datetime | None = _moment(nullable=True)
+    confirmed_at: datetime | None = _moment(nullable=True)
+    next_attempt_at: datetime | None = _moment(nullable=True)
+
+
+class SettlementLeafRow(SQLModel, table=True):
+    """One trade of a batch: its leaf index and canonical encoding (the leaf data)."""
+
+    __tablename__ = "settlement_leaf"
+
+    batch_id: str = Field(foreign_key="settlement_batch.id", primary_key=True, max_length=32)
+    leaf_index: int = Field(primary_key=True)
+    trade_id: str = Field(max_length=64, unique=True)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 def table_of(model: type[SQLModel]) -> Table:

@@ -33,6 +33,8 @@ ALL_TABLES = {
     "admin_proposal",
     "aml_flag",
     "funds_movement",
+    "settlement_batch",
+    "settlement_leaf",
 }
 
 
