@@ -28,6 +28,7 @@ from engine.accounts.ratelimit_redis import RedisBucketStore
 from engine.accounts.service import REVOCATION_TOPIC, AccountsConfig, AccountService
 from engine.bus import EventBus, bus_for
 from engine.clock import Clock, SystemClock
+from engine.flash.creator import FlashCreator, FlashCreatorDriver
 from engine.heartbeat import HeartbeatTicker
 from engine.ledger import Ledger
 from engine.oracle.feeds import LiveVenueFeed, adapters_for
@@ -41,7 +42,7 @@ from engine.sim.venues import SimulatedPriceFeed, SimulatedVenues
 from engine.store.candles import CandleRepository
 from engine.store.database import Database
 from engine.store.markets import load_markets
-from engine.trading.commands import Command, TripCircuitBreaker
+from engine.trading.commands import Command, FundFlashLiquidity, TripCircuitBreaker
 from engine.trading.exchange import Exchange, Outcome
 from engine.trading.operations import Operations
 from engine.trading.price_pump import PricePump
@@ -50,6 +51,10 @@ from engine.trading.sequencer import Sequencer, SequencerStopped
 from engine.trading.timers import EngineTimers
 
 HOUSEKEEPING_INTERVAL = timedelta(minutes=10)
+REVOCATION_RETRY_SECONDS = 2.0
+# The demo's house LP for flash markets, funded once (the fixed reference makes it idempotent).
+DEMO_FLASH_LIQUIDITY = 1_000_000 * 1_000_000  # micro-USDT
+DEMO_FLASH_LIQUIDITY_REFERENCE = "demo-flash-lp-v1"
 ANOMALY_TOPIC = "oracle.anomaly"
 
 log = structlog.get_logger("godark.venue")
@@ -99,6 +104,7 @@ class Venue:
     _price_pump: PricePump | None = field(default=None, repr=False)
     _timers: EngineTimers | None = field(default=None, repr=False)
     _makers: SimulatedMarketMakers | None = field(default=None, repr=False)
+    _flash_creator: FlashCreatorDriver | None = field(default=None, repr=False)
     _maintenance: asyncio.Task[None] | None = field(default=None, repr=False)
 
     @classmethod
@@ -215,9 +221,27 @@ class Venue:
             if self.config.market_makers:
                 self._makers = SimulatedMarketMakers(self.exchange, self.submit, self.clock)
                 await self._makers.start()
+            await self._start_flash_markets()
         self._maintenance = asyncio.create_task(self._housekeeping(), name="housekeeping")
 
+    async def _start_flash_markets(self) -> None:
+        """Demo: fund the house LP (once ever) and let live games create flash markets."""
+        funded = await self.submit(
+            FundFlashLiquidity(
+                DEMO_FLASH_LIQUIDITY, DEMO_FLASH_LIQUIDITY_REFERENCE, self.clock.now()
+            )
+        )
+        if not funded.accepted:
+            log.warning("flash_liquidity_not_funded", code=funded.code)
+        if self.sports is None:
+            return
+        creator = FlashCreator(self.sports, lambda: self.exchange.flash)
+        self._flash_creator = FlashCreatorDriver(creator, self.submit, self.clock)
+        self._flash_creator.start()
+
     async def stop(self) -> None:
+        if self._flash_creator is not None:
+            await self._flash_creator.stop()
         if self._revocations is not None:
             self._revocations.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -248,14 +272,25 @@ class Venue:
         await self.database.dispose()
 
     async def _follow_revocations(self) -> None:
-        """Sessions ended through any API process stop working in this one at once."""
-        async with self.bus.subscribe(REVOCATION_TOPIC) as events:
-            async for event in events:
-                try:
-                    at = datetime.fromisoformat(str(event["at"]))
-                    self.accounts.remember_revocation(str(event["session_id"]), at)
-                except (KeyError, ValueError):
-                    log.warning("bad_revocation_event", event=event)
+        """Sessions ended through any API process stop working in this one at once.
+
+        A bus that is down is retried: meanwhile this process still refuses the sessions
+        it ended itself, and every refresh is checked against the database."""
+        while True:
+            try:
+                async with self.bus.subscribe(REVOCATION_TOPIC) as events:
+                    async for event in events:
+                        self._remember_revocation(event)
+            except Exception:
+                log.warning("revocation_feed_unavailable", exc_info=True)
+            await asyncio.sleep(REVOCATION_RETRY_SECONDS)
+
+    def _remember_revocation(self, event: dict[str, Any]) -> None:
+        try:
+            at = datetime.fromisoformat(str(event["at"]))
+            self.accounts.remember_revocation(str(event["session_id"]), at)
+        except (KeyError, ValueError):
+            log.warning("bad_revocation_event", event=event)
 
     async def _housekeeping(self) -> None:
         """Old candles go; accounts past their 30-day deletion grace are erased."""

@@ -43,3 +43,13 @@ def settlement(symbol: str) -> AccountKey:
 
 def trader_accounts(account: str, symbol: str) -> list[AccountKey]:
     return [available(account), order_margin(account, symbol), collateral(account, symbol)]
+
+
+# Flash markets (docs/flash.md): the house liquidity provider that backs every market, funded
+# from outside the venue, and one escrow per market holding the stakes and the LP's cover.
+FLASH_LP = AccountKey(OwnerKind.VENUE, "flash-lp", AccountPurpose.POOL, USDT.symbol)
+
+
+@lru_cache(maxsize=KEY_CACHE_SIZE)
+def flash_escrow(market_id: str) -> AccountKey:
+    return AccountKey(OwnerKind.MARKET, f"flash/{market_id}", AccountPurpose.POOL, USDT.symbol)

@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from engine.flash.markets import DEFAULT_FLASH_FEE_BPS, DEFAULT_FLASH_LIQUIDITY
 from engine.matching import OrderType, Side, TimeInForce
 
 
@@ -175,6 +176,81 @@ class WithdrawInsuranceFund:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class OpenFlashMarket:
+    """A flash market on a live event (docs/flash.md). Its id is derived from sport, event,
+    market type and `at` (the window's start); game and period nodes are created as needed.
+    `parent_market_id` names a flash market to hang a micro market under instead of a period."""
+
+    sport: str
+    event_id: str
+    event_title: str
+    period: int  # 0: no period node (the market hangs under the game)
+    market_type: str  # e.g. GOAL_IN_60S, NEXT_SCORE_30S, MATCH_WINNER_FINAL
+    title: str
+    outcomes: tuple[str, ...]
+    opening_probabilities: tuple[int, ...]  # ppm, summing to 1,000,000
+    deadline: datetime  # bets close; the market collapses by the settle slot 10 s later
+    at: datetime
+    source_market: str | None = None  # the oracle market whose outcome resolves it
+    probability_source: str = "QUORUM"  # QUORUM or MODEL
+    parent_market_id: str | None = None
+    liquidity: int = DEFAULT_FLASH_LIQUIDITY  # whole USDT: the pm-AMM's L
+    fee_bps: int = DEFAULT_FLASH_FEE_BPS
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceFlashBet:
+    """Buy shares of one outcome for `stake` micro-USDT (fee included). `client_bet_id` makes a
+    retry harmless; `max_average_price` (ppm) refuses a fill worse than the quote shown."""
+
+    account: str
+    market_id: str
+    outcome: str
+    stake: int
+    at: datetime
+    client_bet_id: str | None = None
+    max_average_price: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FlashTick:
+    """Every slot (400 ms): record slot prices, lift calm halts, close and collapse markets."""
+
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ResolveFlashMarket:
+    """The provider quorum decided the market's outcome (a signed result, or a score change it
+    reported): the market collapses and pays in this command, before or after its deadline."""
+
+    market_id: str
+    outcome: str
+    proposal_id: str  # what the quorum decided from: a signed outcome or a reported score
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EmergencyCollapse:
+    """A keeper's or admin's collapse (authorised by the resolvers): the attested outcome, else
+    the outcome of maximum probability, else a void; `void` refunds every bet instead."""
+
+    market_id: str
+    reason: str
+    at: datetime
+    void: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FundFlashLiquidity:
+    """Money into the house LP account that backs every flash market, from outside the venue."""
+
+    amount: int  # micro-USDT
+    reference: str  # idempotency key
+    at: datetime
+
+
 Command = (
     Deposit
     | Withdraw
@@ -192,6 +268,12 @@ Command = (
     | SetEmergencyPause
     | ConfigureMarket
     | WithdrawInsuranceFund
+    | OpenFlashMarket
+    | PlaceFlashBet
+    | FlashTick
+    | ResolveFlashMarket
+    | EmergencyCollapse
+    | FundFlashLiquidity
 )
 
 COMMAND_TYPES: dict[str, type[Any]] = {
@@ -213,6 +295,12 @@ COMMAND_TYPES: dict[str, type[Any]] = {
         SetEmergencyPause,
         ConfigureMarket,
         WithdrawInsuranceFund,
+        OpenFlashMarket,
+        PlaceFlashBet,
+        FlashTick,
+        ResolveFlashMarket,
+        EmergencyCollapse,
+        FundFlashLiquidity,
     )
 }
 
@@ -241,6 +329,8 @@ def decode(kind: str, payload: dict[str, Any]) -> Command:
 
 
 def _typed(hint: Any, raw: Any) -> Any:
+    if typing.get_origin(hint) is tuple:
+        return tuple(raw)  # JSON has only lists
     for candidate in typing.get_args(hint) or (hint,):
         if candidate is datetime:
             return datetime.fromisoformat(raw)

@@ -157,6 +157,124 @@ class InsuranceFundWithdrawn:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class FlashMarketOpened:
+    """Public: a new flash market, its place in the hierarchy and its opening prices (ppm)."""
+
+    market_id: str
+    parent_id: str
+    level: str  # FLASH or MICRO
+    depth: int
+    title: str
+    sport: str
+    event_id: str
+    market_type: str
+    outcomes: tuple[str, ...]
+    prices: tuple[int, ...]  # ppm per outcome
+    probability_source: str
+    deadline: datetime
+    settle_slot: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FlashBetPlaced:
+    """Private: a bet was filled. Prices and the average price are ppm of probability."""
+
+    bet_id: str
+    account: str
+    market_id: str
+    outcome: str
+    stake: int  # micro-USDT, fee included
+    fee: int
+    shares: int  # micro-shares: micro-USDT paid if the outcome wins
+    average_price: int
+    price_before: int
+    price_after: int
+    client_bet_id: str | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FlashPriceChanged:
+    """Public, for the ticker: a market's prices, at most once per slot per market."""
+
+    market_id: str
+    outcomes: tuple[str, ...]
+    prices: tuple[int, ...]
+    status: str
+    slot: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FlashMarketStatusChanged:
+    """Public: halted by the flash-loan guard, reopened, or closed at its deadline."""
+
+    market_id: str
+    status: str  # OPEN, HALTED, CLOSED
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MarketCollapsed:
+    """Public, seed 001's event: the market collapsed to its winning outcome and was paid."""
+
+    market_id: str
+    proposal_id: str
+    winning_outcome: str
+    probability: int  # ppm of the winning outcome when it collapsed
+    collapse_type: str  # SETTLE_SLOT, MAX_PROBABILITY or EMERGENCY
+    timestamp: datetime
+    total_payout: int  # micro-USDT paid to winners
+
+
+@dataclass(frozen=True, slots=True)
+class FlashMarketVoided:
+    """Public: no quorum and no price history (or an admin's void): every bet refunded."""
+
+    market_id: str
+    proposal_id: str
+    reason: str
+    refunded: int  # micro-USDT returned, fees included
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FlashBetSettled:
+    """Private: what one bet was paid when its market collapsed or was voided."""
+
+    bet_id: str
+    account: str
+    market_id: str
+    outcome: str
+    status: str  # WON, LOST or REFUNDED
+    payout: int  # micro-USDT credited
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FlashLiquidityFunded:
+    """Public: money went into the house LP account that backs flash markets."""
+
+    amount: int
+    reference: str
+    balance: int
+    at: datetime
+
+
+FlashEvent = (
+    FlashMarketOpened
+    | FlashBetPlaced
+    | FlashPriceChanged
+    | FlashMarketStatusChanged
+    | MarketCollapsed
+    | FlashMarketVoided
+    | FlashBetSettled
+    | FlashLiquidityFunded
+)
+
 EngineEvent = (
     TradePrinted
     | OrderUpdated
@@ -170,4 +288,5 @@ EngineEvent = (
     | EmergencyPauseChanged
     | MarketConfigured
     | InsuranceFundWithdrawn
+    | FlashEvent
 )

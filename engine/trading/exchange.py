@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from engine.errors import DomainError
+from engine.flash.book import FlashBook, FlashLimits
 from engine.ledger import AccountKey, EntryRequest, InsufficientFunds, Leg
 from engine.ledger.memory import MemoryLedger
 from engine.matching import AmendOrder as BookAmend
@@ -82,6 +83,12 @@ from engine.trading.commands import (
     Command,
     ConfigureMarket,
     Deposit,
+    EmergencyCollapse,
+    FlashTick,
+    FundFlashLiquidity,
+    OpenFlashMarket,
+    PlaceFlashBet,
+    ResolveFlashMarket,
     SetEmergencyPause,
     SetTpSl,
     SubmitOrder,
@@ -95,6 +102,7 @@ from engine.trading.events import (
     BalanceChanged,
     EmergencyPauseChanged,
     EngineEvent,
+    FlashLiquidityFunded,
     FundingPaid,
     InsuranceFundWithdrawn,
     MarginCall,
@@ -214,7 +222,9 @@ class _MarketPrices:
 
 
 class Exchange:
-    def __init__(self, markets: list[MarketConfig]) -> None:
+    def __init__(
+        self, markets: list[MarketConfig], flash_limits: FlashLimits | None = None
+    ) -> None:
         self.markets: dict[str, MarketConfig] = {}
         self.books: dict[str, OrderBook] = {}
         self.prices: dict[str, _MarketPrices] = {}
@@ -252,6 +262,8 @@ class Exchange:
         # deposit/withdrawal reference -> (what it asked, the sequence that applied it)
         self._references: dict[str, tuple[tuple[str, str, int], int]] = {}
         self._entry_counter = 0
+        # Flash markets share this ledger, journal and snapshot (engine/flash/book.py).
+        self.flash = FlashBook(self.ledger, self._post, flash_limits)
         for market in markets:
             self._add_market(market)
 
@@ -319,6 +331,18 @@ class Exchange:
             self._configure_market(command, outcome)
         elif isinstance(command, WithdrawInsuranceFund):
             self._withdraw_insurance_fund(command, outcome)
+        elif isinstance(command, FlashTick):
+            outcome.events += self.flash.tick(command)
+        elif isinstance(command, PlaceFlashBet):
+            self._place_flash_bet(command, outcome)
+        elif isinstance(command, OpenFlashMarket):
+            outcome.events += self.flash.open_market(command)
+        elif isinstance(command, ResolveFlashMarket):
+            outcome.events += self.flash.resolve(command)
+        elif isinstance(command, EmergencyCollapse):
+            outcome.events += self.flash.emergency_collapse(command)
+        elif isinstance(command, FundFlashLiquidity):
+            self._fund_flash_liquidity(command, outcome)
         else:
             for book in self.books.values():
                 self._book_events(book.expire(command.at), outcome)
@@ -383,6 +407,37 @@ class Exchange:
                 command.amount,
                 command.reference,
                 self.ledger.balance(accounts.INSURANCE_FUND),
+                command.at,
+            )
+        )
+
+    # --- flash markets (engine/flash/book.py holds their state) ----------------------------
+
+    def _place_flash_bet(self, command: PlaceFlashBet, outcome: Outcome) -> None:
+        bet, events = self.flash.place_bet(command, f"fb-{self.sequence}")
+        outcome.order_id = bet.bet_id
+        if not events:  # the same client_bet_id again: the first bet stands
+            outcome.replay_of = int(bet.bet_id.removeprefix("fb-"))
+            return
+        outcome.events += events
+        self._balance_event(command.account, command.at, outcome)
+
+    def _fund_flash_liquidity(self, command: FundFlashLiquidity, outcome: Outcome) -> None:
+        request = ("flash_liquidity", accounts.FLASH_LP.owner_id, command.amount)
+        if self._replayed(command.reference, request, outcome):
+            return
+        _require_positive(command.amount)
+        self.ledger.open_accounts([accounts.FLASH_LP])
+        self._post(
+            "flash_liquidity",
+            [(accounts.WORLD, -command.amount), (accounts.FLASH_LP, command.amount)],
+        )
+        self._references[command.reference] = (request, self.sequence)
+        outcome.events.append(
+            FlashLiquidityFunded(
+                command.amount,
+                command.reference,
+                self.ledger.balance(accounts.FLASH_LP),
                 command.at,
             )
         )
@@ -925,7 +980,10 @@ class Exchange:
         if level == 0 or isinstance(command, SetEmergencyPause | UpdatePrices | ConfigureMarket):
             return
         stopped = (
-            (level >= PAUSE_NEW_ORDERS and isinstance(command, SubmitOrder | SetTpSl))
+            (
+                level >= PAUSE_NEW_ORDERS
+                and isinstance(command, SubmitOrder | SetTpSl | PlaceFlashBet | OpenFlashMarket)
+            )
             or (
                 level >= PAUSE_TRADING
                 and isinstance(command, ClosePosition | SweepLiquidations | AdjustMargin)

@@ -1,5 +1,8 @@
 """Publishes what a command did on the event bus: the public tape, and each account's own
-orders, fills, positions and balance. Prices and sizes travel as integer units."""
+orders, fills, positions and balance. Prices and sizes travel as integer units.
+
+Flash markets: public events go to `flash.markets` (the ticker) and `flash.market.<id>`;
+a bettor's own bets to `flash.bets.<account>`."""
 
 from __future__ import annotations
 
@@ -13,9 +16,17 @@ from engine.trading.events import (
     BalanceChanged,
     EmergencyPauseChanged,
     EngineEvent,
+    FlashBetPlaced,
+    FlashBetSettled,
+    FlashLiquidityFunded,
+    FlashMarketOpened,
+    FlashMarketStatusChanged,
+    FlashMarketVoided,
+    FlashPriceChanged,
     FundingPaid,
     InsuranceFundWithdrawn,
     MarginCall,
+    MarketCollapsed,
     MarketConfigured,
     MarketStatusChanged,
     OrderFill,
@@ -25,6 +36,31 @@ from engine.trading.events import (
     TradePrinted,
 )
 from engine.trading.exchange import Outcome
+
+FLASH_MARKETS_TOPIC = "flash.markets"
+FLASH_LIQUIDITY_TOPIC = "flash.liquidity"
+_PUBLIC_FLASH = (
+    FlashMarketOpened,
+    FlashPriceChanged,
+    FlashMarketStatusChanged,
+    MarketCollapsed,
+    FlashMarketVoided,
+)
+
+
+def flash_market_topic(market_id: str) -> str:
+    return f"flash.market.{market_id}"
+
+
+def flash_bets_topic(account: str) -> str:
+    return f"flash.bets.{account}"
+
+
+def topics_of(event: EngineEvent) -> tuple[str, ...]:
+    """Every topic an event goes to: one, except public flash market events (two)."""
+    if isinstance(event, _PUBLIC_FLASH):
+        return (FLASH_MARKETS_TOPIC, flash_market_topic(event.market_id))
+    return (topic_of(event),)
 
 
 def topic_of(event: EngineEvent) -> str:
@@ -46,6 +82,12 @@ def topic_of(event: EngineEvent) -> str:
         return f"markets.{event.symbol}"
     if isinstance(event, InsuranceFundWithdrawn):
         return "insurance_fund"
+    if isinstance(event, _PUBLIC_FLASH):
+        return flash_market_topic(event.market_id)
+    if isinstance(event, FlashBetPlaced | FlashBetSettled):
+        return flash_bets_topic(event.account)
+    if isinstance(event, FlashLiquidityFunded):
+        return FLASH_LIQUIDITY_TOPIC
     assert isinstance(event, BalanceChanged)
     return f"balances.{event.account}"
 
@@ -58,10 +100,14 @@ def as_message(event: EngineEvent) -> dict[str, Any]:
             value = value.isoformat()
         elif isinstance(value, Enum):
             value = value.value
+        elif isinstance(value, tuple):
+            value = list(value)
         message[field.name] = value
     return message
 
 
 async def publish_outcome(bus: EventBus, outcome: Outcome) -> None:
     for event in outcome.events:
-        await bus.publish(topic_of(event), as_message(event))
+        message = as_message(event)
+        for topic in topics_of(event):
+            await bus.publish(topic, message)

@@ -20,6 +20,7 @@ from enum import Enum
 from fractions import Fraction
 from typing import Any
 
+from engine.flash.book import FlashBook
 from engine.ledger import AccountKey, AccountPurpose, OwnerKind
 from engine.matching import OrderBook
 from engine.perps import FundingAccumulator, MarketConfig, Position, QueuedLiquidation
@@ -29,8 +30,9 @@ from engine.trading.exchange import Exchange, MarketStatus
 
 # 2 added the market configs; a format 1 snapshot restores with the caller's markets
 # (its hash then differs, and the sequencer replays the whole journal instead).
-SNAPSHOT_FORMAT = 2
-READABLE_FORMATS = frozenset({1, SNAPSHOT_FORMAT})
+# 3 added the flash book; older formats restore with an empty one (they had no flash markets).
+SNAPSHOT_FORMAT = 3
+READABLE_FORMATS = frozenset({1, 2, SNAPSHOT_FORMAT})
 
 
 def snapshot_exchange(exchange: Exchange) -> dict[str, Any]:
@@ -83,6 +85,7 @@ def snapshot_exchange(exchange: Exchange) -> dict[str, Any]:
             "pushes": queue._pushes,
             "last_release": _plain(queue._last_release),
         },
+        "flash": exchange.flash.to_dict(),
     }
 
 
@@ -154,6 +157,10 @@ def restore_exchange(markets: list[MarketConfig], data: dict[str, Any]) -> Excha
         heapq.heappush(queue._heap, (entry.urgency_key, push, entry))
     queue._pushes = data["queue"]["pushes"]
     queue._last_release = _datetime(data["queue"]["last_release"])
+    if "flash" in data:
+        exchange.flash = FlashBook.from_dict(
+            data["flash"], exchange.ledger, exchange._post, exchange.flash.limits
+        )
     return exchange
 
 
