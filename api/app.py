@@ -104,6 +104,7 @@ def create_app(settings: Settings | None = None, venue: Venue | None = None) -> 
         routes=routes, middleware=[Middleware(RequestContextMiddleware)], lifespan=lifespan
     )
     app.state.venue = running
+    app.state.graphql = graphql
     return app
 
 

@@ -158,6 +158,24 @@ def bench_ledger(
     typer.echo(json.dumps(result, indent=2))
 
 
+@bench_app.command("fanout")
+def bench_fanout(
+    connections: Annotated[int, typer.Option(min=1)] = 10_000,
+    subscribers: Annotated[int, typer.Option(min=1)] = 5_000,
+    seconds: Annotated[float, typer.Option(min=1)] = 20.0,
+) -> None:
+    """Open N sockets, subscribe some to one public stream, measure delivery (JSON)."""
+    _quiet_logs()
+    import tempfile
+
+    from api.bench_fanout import run_fanout_bench
+
+    with tempfile.TemporaryDirectory() as directory:
+        database = f"sqlite+aiosqlite:///{directory}/fanout.db"
+        result = asyncio.run(run_fanout_bench(database, connections, subscribers, seconds))
+    typer.echo(json.dumps(result, indent=2))
+
+
 @bench_app.command("auth")
 def bench_auth(
     requests: Annotated[int, typer.Option(min=1)] = 20_000,

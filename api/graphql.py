@@ -21,6 +21,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
@@ -35,6 +36,7 @@ from api.auth import (
     authenticate_request,
     request_meta,
 )
+from api.fanout import OUTBOX_SIZE, SLOW_CONSUMER_CLOSE_CODE, SharedStreams, shareable
 from engine.accounts.ratelimit import TIER_LIMITS, Tier
 from engine.accounts.roles import Forbidden
 from engine.errors import DomainError
@@ -60,6 +62,9 @@ class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     _keep_alive_task: asyncio.Task[None] | None = None
     _last_pong: float = 0.0
+    _outbox: asyncio.Queue[str] | None = None
+    _writer: asyncio.Task[None] | None = None
+    _dropping: bool = False
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         await super().handle_connection_init(message)
@@ -77,7 +82,44 @@ class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                     return
         await super().handle_message(message)
 
+    async def send_message(self, message: Any) -> None:
+        self.enqueue(self.view.encode_json(message))
+
+    def enqueue(self, text: str | bytes) -> None:
+        """Every frame goes through the socket's bounded outbox, written by one task."""
+        if self._outbox is None:
+            self._outbox = asyncio.Queue(maxsize=OUTBOX_SIZE)
+            self._writer = asyncio.create_task(self._write(self._outbox), name="ws-writer")
+        try:
+            self._outbox.put_nowait(text if isinstance(text, str) else text.decode())
+        except asyncio.QueueFull:
+            if not self._dropping:
+                self._dropping = True
+                if self._writer is not None:
+                    self._writer.cancel()
+                asyncio.create_task(self._drop_slow_consumer())  # noqa: RUF006
+
+    async def _write(self, outbox: asyncio.Queue[str]) -> None:
+        socket = self._socket()
+        while True:
+            text = await outbox.get()
+            try:
+                await socket.send_text(text)
+            except Exception:
+                return  # the socket is gone; the receive loop ends the connection
+
+    async def _drop_slow_consumer(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.websocket.close(SLOW_CONSUMER_CLOSE_CODE, "Slow consumer")
+
+    def _socket(self) -> Any:
+        """The ASGI socket under strawberry's adapter, to send prebuilt text frames."""
+        adapter: Any = self.websocket
+        return adapter.ws
+
     async def handle_subscribe(self, message: Any) -> None:
+        if await self._subscribe_shared(message):
+            return
         _key, tier = self._limits_key()
         if tier is not None and len(self.operations) >= TIER_LIMITS[tier].max_subscriptions:
             error = GraphQLError(
@@ -90,6 +132,34 @@ class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             )
             return
         await super().handle_subscribe(message)
+
+    async def _subscribe_shared(self, message: Any) -> bool:
+        """Public subscriptions join the one shared execution of their document."""
+        payload = message.get("payload") or {}
+        query, variables, name = (
+            payload.get("query"),
+            payload.get("variables"),
+            payload.get("operationName"),
+        )
+        if (
+            not self.connection_acknowledged
+            or not isinstance(query, str)
+            or message["id"] in self.operations
+            or not isinstance(variables, dict | None)
+            or not isinstance(name, str | None)
+            or not shareable(query, name)
+        ):
+            return False
+        _key, tier = self._limits_key()
+        if tier is not None and len(self.operations) >= TIER_LIMITS[tier].max_subscriptions:
+            return False  # the usual path answers with the limit's error
+        operation: Operation[Context, None] = Operation(self, message["id"], query, variables, name)
+        subscriber = _SharedSubscriber(self, operation)
+        self.operations[operation.id] = operation
+        operation.task = asyncio.create_task(
+            subscriber.follow(self._view().shared_streams(), query, variables, name)
+        )
+        return True
 
     def _limits_key(self) -> tuple[str, Tier | None]:
         return _limits_key(self.context, self._view().policy)
@@ -109,6 +179,8 @@ class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             if connections[self.context.connection_key] <= 0:
                 del connections[self.context.connection_key]
             self.context.connection_key = None
+        if self._writer is not None:
+            self._writer.cancel()
         if self._keep_alive_task is not None:
             self._keep_alive_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -125,6 +197,36 @@ class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 await self.send_message({"type": "ping"})
             except Exception:
                 return  # the socket is gone; the receive loop ends the connection
+
+
+class _SharedSubscriber:
+    """One operation of one socket, fed by a shared stream."""
+
+    def __init__(self, handler: KeepAliveTransportWSHandler, operation: Any) -> None:
+        self._handler = handler
+        self._operation = operation
+        self.operation_id: str = operation.id
+        self._done = asyncio.Event()
+
+    def deliver(self, frame: str) -> None:
+        self._handler.enqueue(frame)
+
+    def finish(self, frame: str) -> None:
+        if self._done.is_set():
+            return
+        self._operation.completed = True
+        self._handler.operations.pop(self.operation_id, None)
+        self._handler.enqueue(frame)
+        self._done.set()
+
+    async def follow(
+        self, streams: SharedStreams, query: str, variables: Any, name: str | None
+    ) -> None:
+        streams.join(self, query, variables, name)
+        try:
+            await self._done.wait()
+        finally:
+            streams.leave(self, query, variables, name)
 
 
 class GoDarkGraphQL(GraphQL[Context, None]):
@@ -146,6 +248,17 @@ class GoDarkGraphQL(GraphQL[Context, None]):
         self.policy = policy if policy is not None else AccessPolicy()
         # Open sockets per principal, for the tier's connection cap (this process).
         self.connections: Counter[str] = Counter()
+        self._shared: SharedStreams | None = None
+
+    def shared_streams(self) -> SharedStreams:
+        if self._shared is None:
+            self._shared = SharedStreams(
+                self.schema,
+                lambda request_id: Context(
+                    venue=self._venue, version=self._version, request_id=request_id
+                ),
+            )
+        return self._shared
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

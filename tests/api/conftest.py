@@ -61,6 +61,7 @@ async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
 class LiveServer:
     http_url: str
     ws_url: str
+    app: Starlette
 
 
 @pytest.fixture
@@ -77,7 +78,7 @@ async def live_server(sqlite_url: str) -> AsyncIterator[LiveServer]:
         await asyncio.sleep(0.02)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/graphql")
+        yield LiveServer(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/graphql", application)
     finally:
         server.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):

@@ -112,3 +112,21 @@ def test_bench_auth_reports_per_request_and_login_costs(cli_env: dict[str, str])
     assert report["bearer_verify_and_authorise_us"]["samples"] == 200
     assert report["login_argon2id_ms"]["samples"] == 3
     assert report["targets"] == {"auth_per_request_us": 200, "login_ms_p95": 300}
+
+
+def test_bench_fanout_holds_sockets_and_measures_delivery(cli_env: dict[str, str]) -> None:
+    result = godark(
+        "bench",
+        "fanout",
+        "--connections",
+        "20",
+        "--subscribers",
+        "10",
+        "--seconds",
+        "2",
+        env=cli_env,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["connections_alive_at_end"] == 20
+    assert report["messages_per_second"] > 0 and report["latency_ms"]["p50"] > 0
