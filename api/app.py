@@ -11,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
@@ -27,35 +28,14 @@ from api.settings import Settings
 from engine.accounts.approvals import ApprovalPolicy
 from engine.accounts.mail import SmtpConfig
 from engine.accounts.ratelimit import Tier
+from engine.settlement.chain.jsonrpc import solana_rpc_app
 from engine.venue import Venue, VenueConfig
 
 
 def create_app(settings: Settings | None = None, venue: Venue | None = None) -> Starlette:
     settings = settings if settings is not None else Settings()
     if venue is None:
-        venue = Venue.build(
-            VenueConfig(
-                database_url=settings.database_url,
-                redis_url=settings.redis_url,
-                demo_mode=settings.demo,
-                price_sources=tuple(settings.price_sources),
-                market_makers=settings.market_makers,
-                secret=settings.signing_secret,
-                rate_limits=settings.rate_limits,
-                terms_version=settings.terms_version,
-                public_url=settings.web_url,
-                smtp=_smtp(settings),
-                approvals=ApprovalPolicy(
-                    threshold=settings.approval_threshold,
-                    signers=settings.approval_signers,
-                    timelock=timedelta(seconds=settings.approval_timelock_seconds),
-                    expiry=max(
-                        timedelta(days=7),
-                        timedelta(seconds=settings.approval_timelock_seconds) * 2,
-                    ),
-                ),
-            )
-        )
+        venue = Venue.build(venue_config(settings))
     running = venue
 
     @asynccontextmanager
@@ -98,14 +78,48 @@ def create_app(settings: Settings | None = None, venue: Venue | None = None) -> 
         WebSocketRoute("/graphql", graphql),
         Route("/healthz", healthz),
         Route("/metrics", metrics),
-        _web_app(settings.web_dist),
     ]
+    if running.settlement.embedded is not None:
+        # The embedded chain, read through standard Solana clients (docs/settlement-chain.md).
+        routes.append(
+            Route("/solana", solana_rpc_app(running.settlement.embedded), methods=["POST"])
+        )
+    routes.append(_web_app(settings.web_dist))
     app = Starlette(
-        routes=routes, middleware=[Middleware(RequestContextMiddleware)], lifespan=lifespan
+        routes=routes,
+        middleware=[Middleware(RequestContextMiddleware), _widget_cors()],
+        lifespan=lifespan,
     )
     app.state.venue = running
     app.state.graphql = graphql
     return app
+
+
+def venue_config(settings: Settings) -> VenueConfig:
+    """The venue as configured; shared by the API server and `godark engine`."""
+    return VenueConfig(
+        database_url=settings.database_url,
+        redis_url=settings.redis_url,
+        demo_mode=settings.demo,
+        price_sources=tuple(settings.price_sources),
+        market_makers=settings.market_makers,
+        secret=settings.signing_secret,
+        rate_limits=settings.rate_limits,
+        terms_version=settings.terms_version,
+        role=settings.role,
+        solana_rpc_url=settings.solana_rpc_url,
+        public_url=settings.web_url,
+        smtp=_smtp(settings),
+        approvals=ApprovalPolicy(
+            threshold=settings.approval_threshold,
+            signers=settings.approval_signers,
+            timelock=timedelta(seconds=settings.approval_timelock_seconds),
+            expiry=max(
+                timedelta(days=7),
+                timedelta(seconds=settings.approval_timelock_seconds) * 2,
+            ),
+        ),
+    )
 
 
 def _smtp(settings: Settings) -> SmtpConfig | None:
@@ -119,6 +133,20 @@ def _smtp(settings: Settings) -> SmtpConfig | None:
             None if settings.smtp_password is None else settings.smtp_password.get_secret_value()
         ),
         sender=settings.smtp_sender,
+    )
+
+
+def _widget_cors() -> Middleware:
+    """The odds widget (/widget.js) runs on other sites' pages and reads public data: any
+    origin may POST a query with a JSON body, but no Authorization header and no cookies
+    cross origins, so another site only ever gets what an anonymous caller gets."""
+    return Middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["POST"],
+        allow_headers=["content-type"],
+        allow_credentials=False,
+        max_age=600,
     )
 
 

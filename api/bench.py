@@ -404,3 +404,14 @@ def _micro_summary(samples: list[float]) -> dict[str, float]:
         "max": round(max(samples), 1),
         "samples": len(samples),
     }
+
+
+def run_flash_bench(
+    quotes: int, bets: int, resolution_bets: int, day: bool = True
+) -> dict[str, Any]:
+    """Flash markets and micro-bets in process (engine/flash/bench.py), with the machine."""
+    from engine.flash.bench import run_flash_bench as run_engine_flash_bench
+
+    result = run_engine_flash_bench(quotes, bets, resolution_bets, day)
+    result["machine"] = _machine()
+    return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from typing import Annotated
 
@@ -39,6 +40,13 @@ def _settings() -> Settings:
 @app.command()
 def serve(
     bind: Annotated[str | None, typer.Option(help="host:port, overrides GODARK_BIND")] = None,
+    role: Annotated[
+        str | None, typer.Option(help="all (default) or api, overrides GODARK_ROLE")
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="N API processes on one port plus one engine process"),
+    ] = None,
 ) -> None:
     """Run the API server (and, in demo mode, bring the embedded database up to date)."""
     import uvicorn
@@ -47,12 +55,19 @@ def serve(
     from api.logging import configure_logging
     from engine.store.migrations import upgrade
 
+    if role is not None:
+        os.environ["GODARK_ROLE"] = role
+    if workers is not None:
+        os.environ["GODARK_ROLE"] = "api"  # checked now: PostgreSQL and Redis are required
     settings = _settings()
     if bind is not None:
         settings = settings.model_copy(update={"bind": bind})
     configure_logging(settings.log_level)
     if settings.demo:
         upgrade(settings.database_url)
+    if workers is not None:
+        _serve_workers(settings, workers)
+        return
     uvicorn.run(
         create_app(settings),
         host=settings.host,
@@ -61,6 +76,47 @@ def serve(
         access_log=False,
         proxy_headers=False,
     )
+
+
+def _serve_workers(settings: Settings, workers: int) -> None:
+    """One `godark engine` child and N uvicorn worker processes of the api role on one port
+    (the kernel spreads connections across them); the engine stops with the server."""
+    import subprocess
+
+    import uvicorn
+
+    os.environ["GODARK_BIND"] = settings.bind  # the workers read their settings afresh
+    engine_process = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "engine"], env={**os.environ, "GODARK_ROLE": "engine"}
+    )
+    try:
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            workers=workers,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+            proxy_headers=False,
+        )
+    finally:
+        engine_process.terminate()
+        engine_process.wait(timeout=30)
+
+
+@app.command()
+def engine() -> None:
+    """Run the trading engine for API processes (`serve --role api`): a standby until it holds
+    the PostgreSQL lease, then the sequencer, timers, prices and demo drivers."""
+    from api.app import venue_config
+    from api.logging import configure_logging
+    from engine.cluster.engine_process import run_engine
+
+    os.environ["GODARK_ROLE"] = "engine"
+    settings = _settings()
+    configure_logging(settings.log_level)
+    raise typer.Exit(code=asyncio.run(run_engine(venue_config(settings))))
 
 
 @app.command()
@@ -199,6 +255,30 @@ def bench_oracle(
     typer.echo(json.dumps(run_oracle_bench(symbols, rounds), indent=2))
 
 
+@bench_app.command("settlement")
+def bench_settlement(
+    trades: int = typer.Option(50_000, help="Synthetic trades through netting, Merkle, LiteSVM"),
+    seconds: float = typer.Option(10.0, help="Duration of the trade->CONFIRMED run"),
+    rate: int = typer.Option(200, help="Trades per second in the trade->CONFIRMED run"),
+) -> None:
+    """Settlement: trades/s to LiteSVM on one core, and trade->CONFIRMED p95/p99."""
+    import logging
+    import tempfile
+
+    import structlog
+
+    from engine.settlement.bench import run_settlement_chain_bench, run_settlement_latency_bench
+    from engine.store.migrations import upgrade
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    throughput = run_settlement_chain_bench(trades)
+    with tempfile.TemporaryDirectory() as directory:
+        url = f"sqlite+aiosqlite:///{directory}/bench.db"
+        upgrade(url)
+        latency = asyncio.run(run_settlement_latency_bench(url, seconds, rate))
+    typer.echo(json.dumps({"throughput": throughput, "latency": latency}, indent=2))
+
+
 @bench_app.command("matching")
 def bench_matching(
     orders: Annotated[int, typer.Option(min=1)] = 50_000,
@@ -207,6 +287,20 @@ def bench_matching(
     from engine.matching.bench import run_book_bench
 
     typer.echo(json.dumps(run_book_bench(orders), indent=2, default=str))
+
+
+@bench_app.command("flash")
+def bench_flash(
+    quotes: Annotated[int, typer.Option(help="quotes timed")] = 20_000,
+    bets: Annotated[int, typer.Option(help="flash bets timed through Exchange.apply")] = 5_000,
+    resolution_bets: Annotated[int, typer.Option(help="bets in the resolved market")] = 10_000,
+    day: Annotated[bool, typer.Option(help="also simulate a day of markets")] = True,
+) -> None:
+    """Flash markets in process: quote, bet placement, resolution, a simulated day."""
+    _quiet_logs()
+    from api.bench import run_flash_bench
+
+    typer.echo(json.dumps(run_flash_bench(quotes, bets, resolution_bets, day), indent=2))
 
 
 @bench_app.command("engine")

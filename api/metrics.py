@@ -31,7 +31,7 @@ GRAPHQL_LATENCY = Histogram(
 WEBSOCKET_CONNECTIONS = Gauge("godark_websocket_connections", "Open WebSocket connections")
 
 # Fixed label values keep the metric's cardinality bounded whatever paths clients send.
-_KNOWN_ROUTES = ("/graphql", "/healthz", "/metrics", "/widget.js")
+_KNOWN_ROUTES = ("/graphql", "/healthz", "/metrics", "/widget.js", "/solana")
 
 
 def route_label(path: str) -> str:
@@ -78,6 +78,34 @@ class VenueCollector(Collector):
         anomalies.add_metric([], oracle.anomaly_count)
         yield anomalies
         yield from self._sports()
+        yield from self._settlement()
+
+    def _settlement(self) -> Iterator[Metric]:
+        runtime = self._venue.settlement
+        lag = GaugeMetricFamily(
+            "godark_settlement_lag_seconds",
+            "How long the oldest trade not yet confirmed on chain has waited",
+        )
+        lag.add_metric([], runtime.lag_seconds)
+        yield lag
+        batches = GaugeMetricFamily(
+            "godark_settlement_batches", "Settlement batches by status", labels=["status"]
+        )
+        for status in ("MATCHED", "PENDING", "CONFIRMED", "FAILED"):
+            batches.add_metric([status], runtime.batch_counts.get(status, 0))
+        yield batches
+        last = runtime.vaults.last_reconciliation
+        difference = GaugeMetricFamily(
+            "godark_vault_reconciliation_difference",
+            "On-chain vault balance minus what the ledger's vault movements expect (micro-USDT)",
+        )
+        difference.add_metric([], 0 if last is None else last.difference)
+        yield difference
+        halted = GaugeMetricFamily(
+            "godark_vault_withdrawals_halted", "1 while reconciliation halts vault withdrawals"
+        )
+        halted.add_metric([], 1.0 if runtime.vaults.withdrawals_halted else 0.0)
+        yield halted
 
     def _sports(self) -> Iterator[Metric]:
         sports = self._venue.sports

@@ -24,13 +24,18 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from api.metrics import GRAPHQL_LATENCY, GRAPHQL_OPERATIONS
-from resolvers import accounts, admin, ledger, sports, system, trading
+from resolvers import accounts, admin, ledger, settlement, sports, system, trading
+from resolvers import flash as flash_resolvers
 from resolvers import markets as market_data
+from resolvers import stats as venue_stats
 from schema import accounts as account_types
+from schema import flash as flash_types
+from schema import settlement as settlement_types
 from schema.ledger import Balance, TransferResult
 from schema.markets import Candle, Market, ReferenceBook, Ticker
 from schema.scalars import SCALAR_MAP
 from schema.sports import LiveEvent
+from schema.stats import VenueStats
 from schema.system import Heartbeat, ServerInfo
 from schema.trading import (
     AmendOrderResult,
@@ -95,6 +100,31 @@ class Query:
     mail_outbox: list[account_types.MailMessage] = strawberry.field(
         resolver=admin.mail_outbox, description="Admin: the outgoing mail, newest first."
     )
+    settlement_batches: list[settlement_types.SettlementBatch] = strawberry.field(
+        resolver=settlement.settlement_batches,
+        description="Settlement batches, newest first; `before` is a batch id to page back.",
+    )
+    batch: settlement_types.SettlementBatch | None = strawberry.field(
+        resolver=settlement.batch, description="One settlement batch by id."
+    )
+    trade_proof: settlement_types.TradeProof | None = strawberry.field(
+        resolver=settlement.trade_proof,
+        description="A trade's Merkle inclusion proof (null while its window is open).",
+    )
+    settlement_status: settlement_types.SettlementStatus = strawberry.field(
+        resolver=settlement.settlement_status,
+        description="Settlement lag, batches by status, chain addresses; public.",
+    )
+    vault_reconciliation: settlement_types.VaultReconciliation = strawberry.field(
+        resolver=settlement.vault_reconciliation,
+        description="Admin: the vault's on-chain balance against the ledger, checked now.",
+    )
+    wallet: settlement_types.Wallet = strawberry.field(
+        resolver=settlement.wallet, description="Your Solana wallet and its USDT (READ)."
+    )
+    vault: settlement_types.Vault = strawberry.field(
+        resolver=settlement.vault, description="What you authorised and moved (READ)."
+    )
     markets: list[Market] = strawberry.field(
         resolver=market_data.markets, description="Every perpetual market with its oracle prices."
     )
@@ -145,6 +175,44 @@ class Query:
     positions_at_risk: list[AtRiskPosition] = strawberry.field(
         resolver=trading.positions_at_risk,
         description="Liquidator role: positions near their liquidation price.",
+    )
+    flash_markets: list[flash_types.FlashMarket] = strawberry.field(
+        resolver=flash_resolvers.flash_markets,
+        description="Flash markets on live games (open, and collapsed for 15 min), public.",
+    )
+    flash_market: flash_types.FlashMarketDetail | None = strawberry.field(
+        resolver=flash_resolvers.flash_market,
+        description="One flash market with its parent, children and recent prices.",
+    )
+    quote_flash: flash_types.QuoteFlashResult = strawberry.field(
+        resolver=flash_resolvers.quote_flash,
+        description="Shares, average price, impact, fee and payout of a bet, before placing it.",
+    )
+    my_flash_bets: list[flash_types.FlashBet] = strawberry.field(
+        resolver=flash_resolvers.my_flash_bets, description="Your flash bets, newest first."
+    )
+    responsible_gaming: flash_types.ResponsibleGaming = strawberry.field(
+        resolver=flash_resolvers.responsible_gaming,
+        description="Your limits, cool-off, self-exclusion and reality check (READ).",
+    )
+    micro_markets: list[flash_types.MicroMarket] = strawberry.field(
+        resolver=flash_resolvers.micro_markets,
+        description="Micro-bet offers taking bets now, with fixed odds and the margin, public.",
+    )
+    micro_session: flash_types.MicroSession | None = strawberry.field(
+        resolver=flash_resolvers.micro_session,
+        description="Your micro-betting session: reserve, balance, in play, bets.",
+    )
+    my_micro_sessions: list[flash_types.MicroSession] = strawberry.field(
+        resolver=flash_resolvers.my_micro_sessions,
+        description="Your micro-betting sessions, newest first.",
+    )
+    my_micro_bets: list[flash_types.MicroBet] = strawberry.field(
+        resolver=flash_resolvers.my_micro_bets, description="Your micro-bets, newest first."
+    )
+    stats: VenueStats = strawberry.field(
+        resolver=venue_stats.stats,
+        description="Public venue statistics over UTC days [from, to] (default: 30 days).",
     )
 
 
@@ -221,6 +289,18 @@ class Mutation:
     withdraw: TransferResult = strawberry.mutation(
         resolver=ledger.withdraw, description="USDT out, within your KYC tier's daily limit."
     )
+    authorize_vault: settlement_types.VaultResult = strawberry.mutation(
+        resolver=settlement.authorize_vault,
+        description="Approve more USDT of your wallet to the venue (SPL delegate).",
+    )
+    revoke_vault: settlement_types.VaultResult = strawberry.mutation(
+        resolver=settlement.revoke_vault,
+        description="Withdraw everything, revoke the approval, deactivate (no open positions).",
+    )
+    chain_faucet: settlement_types.ChainFaucetResult = strawberry.mutation(
+        resolver=settlement.chain_faucet,
+        description="Demo: test USDT minted on chain to your wallet, within the daily cap.",
+    )
     propose_operation: account_types.ProposalResult = strawberry.mutation(
         resolver=admin.propose_operation,
         description="Admin: propose a critical operation (M-of-N approval, then a timelock).",
@@ -271,12 +351,52 @@ class Mutation:
         resolver=trading.adjust_margin,
         description="Add (positive) or remove (negative) isolated margin, in USDT.",
     )
+    place_flash_bet: flash_types.PlaceFlashBetResult = strawberry.mutation(
+        resolver=flash_resolvers.place_flash_bet,
+        description="Buy shares of a flash market's outcome; quote it first (quoteFlash).",
+    )
+    emergency_collapse: flash_types.EmergencyCollapseResult = strawberry.mutation(
+        resolver=flash_resolvers.emergency_collapse,
+        description="Admin: collapse a flash market now (type EMERGENCY), or void it.",
+    )
+    set_limits: flash_types.ResponsibleGamingResult = strawberry.mutation(
+        resolver=flash_resolvers.set_limits,
+        description="Deposit/loss limits: lowering applies at once, raising after 24 hours.",
+    )
+    start_cool_off: flash_types.ResponsibleGamingResult = strawberry.mutation(
+        resolver=flash_resolvers.start_cool_off,
+        description="A break from betting of 24 hours to 6 weeks; it cannot be lifted early.",
+    )
+    self_exclude: flash_types.ResponsibleGamingResult = strawberry.mutation(
+        resolver=flash_resolvers.self_exclude,
+        description="No betting for 181 days to 5 years; cannot be lifted early (confirm: true).",
+    )
+    acknowledge_reality_check: flash_types.ResponsibleGamingResult = strawberry.mutation(
+        resolver=flash_resolvers.acknowledge_reality_check,
+        description="Seen the reality check: betting may continue.",
+    )
+    open_micro_session: flash_types.OpenMicroSessionResult = strawberry.mutation(
+        resolver=flash_resolvers.open_micro_session,
+        description="Pre-fund a micro-betting session; 10% (min 1 USDT) is a protected reserve.",
+    )
+    place_micro_bet: flash_types.PlaceMicroBetResult = strawberry.mutation(
+        resolver=flash_resolvers.place_micro_bet,
+        description="A fixed-odds micro-bet from a session's betting balance.",
+    )
+    close_micro_session: flash_types.CloseMicroSessionResult = strawberry.mutation(
+        resolver=flash_resolvers.close_micro_session,
+        description="Void open bets and return reserve + balance to available USDT.",
+    )
 
 
 @strawberry.type
 class Subscription:
     heartbeat: AsyncGenerator[Heartbeat, None] = strawberry.subscription(
         resolver=system.heartbeat, description="One tick a second while the server is alive."
+    )
+    settlements: AsyncGenerator[settlement_types.SettlementBatch, None] = strawberry.subscription(
+        resolver=settlement.settlement_stream,
+        description="Every settlement batch status change, public.",
     )
     trades: AsyncGenerator[Trade, None] = strawberry.subscription(
         resolver=trading.trade_stream, description="Every trade of a market as it happens."
@@ -304,6 +424,26 @@ class Subscription:
     ticker: AsyncGenerator[Ticker, None] = strawberry.subscription(
         resolver=market_data.ticker,
         description="Index, mark and reference NBBO of a market, at most ten times a second.",
+    )
+    flash_ticker: AsyncGenerator[flash_types.FlashMarketUpdate, None] = strawberry.subscription(
+        resolver=flash_resolvers.flash_ticker,
+        description="Active flash markets now, then their changes, at most every 400 ms each.",
+    )
+    flash_market: AsyncGenerator[flash_types.FlashMarketUpdate, None] = strawberry.subscription(
+        resolver=flash_resolvers.flash_market_updates,
+        description="One flash market now, then its prices, status and collapse.",
+    )
+    my_flash_bets: AsyncGenerator[flash_types.FlashBetUpdate, None] = strawberry.subscription(
+        resolver=flash_resolvers.my_flash_bet_updates,
+        description="Your flash bets as they are placed and settled.",
+    )
+    reality_check: AsyncGenerator[flash_types.RealityCheck, None] = strawberry.subscription(
+        resolver=flash_resolvers.reality_checks,
+        description="A reality check due now, then each one as it comes due.",
+    )
+    micro_events: AsyncGenerator[flash_types.MicroEvent, None] = strawberry.subscription(
+        resolver=flash_resolvers.micro_events,
+        description="Your session's bets, results and closing, and the observed street.",
     )
 
 

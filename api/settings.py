@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     )
     log_level: LogLevel = "INFO"
     bind: str = Field(default="127.0.0.1:8000", description="host:port the server listens on")
+    role: Literal["all", "engine", "api"] = Field(
+        default="all",
+        description="all = one process; engine / api = parts of many (PostgreSQL and Redis)",
+    )
     web_dist: Path = REPOSITORY_ROOT / "web" / "dist"
 
     @field_validator("redis_url", "solana_rpc_url", mode="before")
@@ -167,6 +171,16 @@ class Settings(BaseSettings):
                 "GODARK_JWT_SECRET must be set to at least "
                 f"{MIN_JWT_SECRET_LENGTH} characters when GODARK_DEMO is off"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _many_processes_need_postgres_and_redis(self) -> Settings:
+        from engine.cluster import ClusterConfigurationError, require_cluster_backing
+
+        try:
+            require_cluster_backing(self.role, self.database_url, self.redis_url)
+        except ClusterConfigurationError as error:
+            raise SettingsError(str(error)) from None
         return self
 
     @property

@@ -28,21 +28,31 @@ from engine.accounts.ratelimit_redis import RedisBucketStore
 from engine.accounts.service import REVOCATION_TOPIC, AccountsConfig, AccountService
 from engine.bus import EventBus, bus_for
 from engine.clock import Clock, SystemClock
+from engine.cluster import ROLE_ALL, ROLE_API, Role, require_cluster_backing
+from engine.cluster.api_node import ApiNode
 from engine.flash.creator import FlashCreator, FlashCreatorDriver
+from engine.flash.street_driver import StreetDriver, StreetDriverTask
 from engine.heartbeat import HeartbeatTicker
 from engine.ledger import Ledger
 from engine.oracle.feeds import LiveVenueFeed, adapters_for
 from engine.oracle.prices import PriceOracle
 from engine.oracle.sports import SportsOracle
 from engine.oracle.symbols import perp_symbol
+from engine.settlement.runtime import SettlementRuntime
 from engine.sim.demo_account import DemoAccount
 from engine.sim.market_makers import SimulatedMarketMakers
 from engine.sim.sports_providers import build_demo_sports_oracle
 from engine.sim.venues import SimulatedPriceFeed, SimulatedVenues
+from engine.stats import StatsRecorder
 from engine.store.candles import CandleRepository
 from engine.store.database import Database
 from engine.store.markets import load_markets
-from engine.trading.commands import Command, FundFlashLiquidity, TripCircuitBreaker
+from engine.trading.commands import (
+    Command,
+    FundFlashLiquidity,
+    FundMicroHouse,
+    TripCircuitBreaker,
+)
 from engine.trading.exchange import Exchange, Outcome
 from engine.trading.operations import Operations
 from engine.trading.price_pump import PricePump
@@ -55,6 +65,9 @@ REVOCATION_RETRY_SECONDS = 2.0
 # The demo's house LP for flash markets, funded once (the fixed reference makes it idempotent).
 DEMO_FLASH_LIQUIDITY = 1_000_000 * 1_000_000  # micro-USDT
 DEMO_FLASH_LIQUIDITY_REFERENCE = "demo-flash-lp-v1"
+# The demo's micro-bets house (pays winnings), funded once the same way.
+DEMO_MICRO_HOUSE = 100_000 * 1_000_000  # micro-USDT
+DEMO_MICRO_HOUSE_REFERENCE = "demo-micro-house-v1"
 ANOMALY_TOPIC = "oracle.anomaly"
 
 log = structlog.get_logger("godark.venue")
@@ -76,6 +89,10 @@ class VenueConfig:
     approvals: ApprovalPolicy = field(default_factory=ApprovalPolicy)
     rate_limits: bool = True
     terms_version: str = CURRENT_TERMS_VERSION
+    # all = API and engine in one process; engine / api = one part of many (engine/cluster).
+    role: Role = ROLE_ALL
+    # Settlement chain: unset = LiteSVM embedded in the process (docs/settlement-chain.md).
+    solana_rpc_url: str | None = None
 
 
 @dataclass
@@ -93,6 +110,7 @@ class Venue:
     sequencer: Sequencer | None = None
     demo: DemoAccount | None = None
     sports: SportsOracle | None = None
+    stats: StatsRecorder | None = None  # public execution statistics (engine/stats)
     accounts: AccountService = field(init=False, repr=False)
     keys: KeyService = field(init=False, repr=False)
     limiter: RateLimiter = field(init=False, repr=False)
@@ -105,18 +123,24 @@ class Venue:
     _timers: EngineTimers | None = field(default=None, repr=False)
     _makers: SimulatedMarketMakers | None = field(default=None, repr=False)
     _flash_creator: FlashCreatorDriver | None = field(default=None, repr=False)
+    _street_driver: StreetDriverTask | None = field(default=None, repr=False)
     _maintenance: asyncio.Task[None] | None = field(default=None, repr=False)
+    _cluster: ApiNode | None = field(default=None, repr=False)  # the api role's engine link
+    settlement: SettlementRuntime = field(init=False, repr=False)
 
     @classmethod
     def build(cls, config: VenueConfig, clock: Clock | None = None) -> Venue:
         clock = clock if clock is not None else SystemClock()
+        require_cluster_backing(config.role, config.database_url, config.redis_url)
         database = Database(config.database_url)
         ledger = Ledger(database, clock)
         bus = bus_for(config.redis_url)
         candles = CandleRepository(database)
         simulated = SimulatedVenues(clock.now(), seed=config.simulation_seed)
         alarms = _OracleAlarms(bus)
-        oracle = PriceOracle(simulated.assets, clock, alarms.publish, candles.save)
+        # An API process's oracle serves market data only: the engine's stores the candles.
+        save_candles = None if config.role == ROLE_API else candles.save
+        oracle = PriceOracle(simulated.assets, clock, alarms.publish, save_candles)
         price_feed: SimulatedPriceFeed | LiveVenueFeed | None = None
         if config.price_sources:
             price_feed = LiveVenueFeed(
@@ -181,8 +205,20 @@ class Venue:
         operations = Operations(lambda: self.exchange, self.submit, self.clock)
         self.administration = Administration(self.accounts, self.config.approvals, operations.apply)
         self._mail = MailSender(self.database, self.clock, self.config.smtp)
+        self.settlement = SettlementRuntime(
+            self.database,
+            self.clock,
+            self.bus,
+            master_secret=self.config.secret,
+            submit=self.submit,
+            exchange=lambda: self.exchange,
+            funds=self.funds,
+            rpc_url=self.config.solana_rpc_url,
+        )
 
     async def submit(self, command: Command) -> Outcome:
+        if self._cluster is not None:
+            return await self._cluster.submit(command)
         if self.sequencer is None:
             raise SequencerStopped("the trading engine has not started")
         return await self.sequencer.submit(command)
@@ -190,22 +226,28 @@ class Venue:
     async def start(self) -> None:
         """Crash-only: a start after a crash is the same as any other start."""
         await self.bus.start()
+        if self.config.role == ROLE_API:
+            await self._start_api_role()
+            return
         self.exchange = Exchange(await load_markets(self.database))
         self.sequencer = Sequencer(
             self.exchange,
             self.database,
             self.ledger,
             self.clock,
-            lambda outcome: publish_outcome(self.bus, outcome),
+            self._publish,
         )
         replayed = await self.sequencer.start()
         self.exchange = self.sequencer.exchange  # restored from a snapshot, maybe
         log.info("trading_engine_started", replayed=replayed, markets=len(self.exchange.markets))
+        await self.settlement.start()
         await self.accounts.start()
         self._revocations = asyncio.create_task(self._follow_revocations(), name="revocations")
         if self._mail is not None:
             self._mail.start()
         self.heartbeat.start()
+        self.stats = StatsRecorder(self.bus, lambda: self.exchange, self.clock)
+        self.stats.start()
         if self.price_feed is not None:
             self.price_feed.start()
         self.oracle.start()
@@ -224,6 +266,30 @@ class Venue:
             await self._start_flash_markets()
         self._maintenance = asyncio.create_task(self._housekeeping(), name="housekeeping")
 
+    async def _start_api_role(self) -> None:
+        """HTTP and WebSocket only: a read replica of the engine's exchange, commands sent to
+        the engine process; no sequencer, timers, makers, settlement or demo drivers."""
+        assert self.config.redis_url is not None
+        self._cluster = ApiNode(self.database, self.config.redis_url, self.clock)
+        await self._cluster.start()
+        self.exchange = self._cluster.replica.exchange
+        log.info("api_replica_started", sequence=self.exchange.sequence)
+        if self.config.demo_mode and self.settlement.embedded is not None:
+            # Known gap (docs/operations.md): demo funding needs a chain in this process, and
+            # the embedded one is per process; vault calls belong in the engine.
+            await self.settlement.embedded.start()
+        await self.accounts.start()
+        self._revocations = asyncio.create_task(self._follow_revocations(), name="revocations")
+        self.heartbeat.start()
+        if self.price_feed is not None:
+            self.price_feed.start()
+        self.oracle.start()
+
+    async def _publish(self, outcome: Outcome) -> None:
+        """Every outcome's trades go to settlement (in memory, never waiting), then the bus."""
+        self.settlement.record_outcome(outcome)
+        await publish_outcome(self.bus, outcome)
+
     async def _start_flash_markets(self) -> None:
         """Demo: fund the house LP (once ever) and let live games create flash markets."""
         funded = await self.submit(
@@ -233,13 +299,27 @@ class Venue:
         )
         if not funded.accepted:
             log.warning("flash_liquidity_not_funded", code=funded.code)
+        await self._start_micro_bets()
         if self.sports is None:
             return
         creator = FlashCreator(self.sports, lambda: self.exchange.flash)
         self._flash_creator = FlashCreatorDriver(creator, self.submit, self.clock)
         self._flash_creator.start()
 
+    async def _start_micro_bets(self) -> None:
+        """Demo: fund the micro-bets house (once ever) and run the street's offers."""
+        funded = await self.submit(
+            FundMicroHouse(DEMO_MICRO_HOUSE, DEMO_MICRO_HOUSE_REFERENCE, self.clock.now())
+        )
+        if not funded.accepted:
+            log.warning("micro_house_not_funded", code=funded.code)
+        driver = StreetDriver(lambda: self.exchange.micro, self.config.simulation_seed)
+        self._street_driver = StreetDriverTask(driver, self.submit, self.clock, self.bus.publish)
+        self._street_driver.start()
+
     async def stop(self) -> None:
+        if self._street_driver is not None:
+            await self._street_driver.stop()
         if self._flash_creator is not None:
             await self._flash_creator.stop()
         if self._revocations is not None:
@@ -263,6 +343,11 @@ class Venue:
             await self.price_feed.stop()
         if self.sequencer is not None:
             await self.sequencer.stop()
+        if self._cluster is not None:
+            await self._cluster.stop()
+        await self.settlement.stop()
+        if self.stats is not None:
+            await self.stats.stop()
         await self.heartbeat.stop()
         if self._mail is not None:
             await self._mail.stop()
@@ -281,8 +366,8 @@ class Venue:
                 async with self.bus.subscribe(REVOCATION_TOPIC) as events:
                     async for event in events:
                         self._remember_revocation(event)
-            except Exception:
-                log.warning("revocation_feed_unavailable", exc_info=True)
+            except Exception as error:
+                log.warning("revocation_feed_unavailable", error=type(error).__name__)
             await asyncio.sleep(REVOCATION_RETRY_SECONDS)
 
     def _remember_revocation(self, event: dict[str, Any]) -> None:
@@ -316,6 +401,8 @@ class _OracleAlarms:
         self.venue: Venue | None = None
 
     async def publish(self, topic: str, event: dict[str, Any]) -> None:
+        if self.venue is not None and self.venue.config.role == ROLE_API:
+            return  # the engine process's oracle publishes, once for every API process
         await self._bus.publish(topic, event)
         if topic == ANOMALY_TOPIC and self.venue is not None and self.venue.sequencer:
             symbol = perp_symbol(str(event["asset"]))

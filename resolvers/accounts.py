@@ -12,7 +12,7 @@ from engine.accounts.roles import Action, Role
 from engine.accounts.service import LoginThrottled, SessionTokens
 from engine.accounts.store import moment
 from engine.errors import DomainError
-from engine.sim.demo_account import DEMO_OPENING_BALANCE, DemoAccount, DemoBalance
+from engine.sim.demo_account import DemoAccount, DemoBalance
 from engine.store.database import StoredRow
 from resolvers.context import Info
 from resolvers.ledger import balances_of
@@ -124,9 +124,9 @@ async def open_demo_account(info: Info) -> schema.SignedInResult:
             code="NOT_AVAILABLE", message="demo accounts exist in demo mode only"
         )
     tokens = await venue.accounts.open_demo_account(info.context.meta)
-    funds = DemoAccount(venue.exchange, venue.submit, venue.clock, account=tokens.account_id)
-    await funds.open()
-    await venue.funds.record(tokens.account_id, "FAUCET", DEMO_OPENING_BALANCE)
+    # A wallet with 10,000 USDT minted on chain, authorised to the vault and deposited: the
+    # ledger shows the same 10,000 (the faucet's daily allowance is then used up).
+    await venue.settlement.vaults.fund_demo(tokens.account_id)
     return await _signed_in(info, tokens)
 
 

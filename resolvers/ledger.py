@@ -6,9 +6,10 @@ from decimal import Decimal as PyDecimal
 
 from engine.accounts.roles import Action
 from engine.errors import DomainError
-from engine.ledger import ASSETS, Asset, InvalidAmount, format_units, to_units
+from engine.ledger import ASSETS, Asset, InvalidAmount, InvalidEntry, format_units, to_units
 from engine.ledger.assets import USDT
-from engine.sim.demo_account import DemoAccount
+from engine.settlement.vaults import vault_reference
+from engine.sim.demo_account import DEMO_MAX_DEPOSIT, MAX_CLIENT_KEY_LENGTH, DemoAccount
 from resolvers.context import Info
 from resolvers.errors import user_error
 from schema import scalars as schema_scalars
@@ -35,19 +36,20 @@ async def faucet(info: Info, input: TransferInput) -> TransferResult:
     venue = info.context.venue
     if not venue.config.demo_mode:
         return NotAvailableError(code="NOT_AVAILABLE", message="the faucet is a demo feature")
-    funds = _funds(info, principal.account_id)
+    account = principal.account_id
     try:
         units = to_units(input.amount, USDT)
-        await venue.funds.check_faucet(principal.account_id, units)
-        transfer = await funds.deposit(units, input.idempotency_key)
-        if not transfer.replayed:
-            await venue.funds.record(principal.account_id, "FAUCET", units)
+        if not 0 < units <= DEMO_MAX_DEPOSIT:
+            raise InvalidAmount(f"between 0 and {DEMO_MAX_DEPOSIT // USDT.unit} USDT at a time")
+        # Minted on chain to the account's wallet (capped per day), authorised and deposited
+        # into the vault; the ledger Deposit carries the same reference.
+        sequence, replayed = await venue.settlement.vaults.faucet_and_deposit(
+            account, units, _vault_reference(account, "fct", input.idempotency_key)
+        )
     except DomainError as error:
         return user_error(error)
     return TransferSuccess(
-        entry_id=str(transfer.sequence),
-        replayed=transfer.replayed,
-        balances=balances_of(info, principal.account_id),
+        entry_id=str(sequence), replayed=replayed, balances=balances_of(info, account)
     )
 
 
@@ -62,8 +64,12 @@ async def withdraw(info: Info, input: TransferInput) -> TransferResult:
             raise InvalidAmount("the amount must be greater than zero")
         row = await venue.accounts.account(account)
         await venue.funds.check_withdrawal(account, row.kyc_tier, units)
-        transfer = await _funds(info, account).withdraw(units, input.idempotency_key)
-        if not transfer.replayed:
+        # Vault -> the account's wallet on chain, mirrored by a ledger Withdraw (one click,
+        # no signature); refused while reconciliation halts the vault.
+        sequence, replayed = await venue.settlement.vaults.withdraw(
+            account, units, _vault_reference(account, "wd", input.idempotency_key)
+        )
+        if not replayed:
             await venue.funds.record(account, "WITHDRAWAL", units)
             trades = [fill.at for fill in venue.exchange.fills_of.get(account, ())]
             await venue.funds.screen(account, trades)
@@ -72,10 +78,15 @@ async def withdraw(info: Info, input: TransferInput) -> TransferResult:
             return LimitExceededError(code=error.code, message=error.message)
         return user_error(error)
     return TransferSuccess(
-        entry_id=str(transfer.sequence),
-        replayed=transfer.replayed,
-        balances=balances_of(info, account),
+        entry_id=str(sequence), replayed=replayed, balances=balances_of(info, account)
     )
+
+
+def _vault_reference(account: str, kind: str, idempotency_key: str) -> str:
+    key = idempotency_key.strip()
+    if not key or len(key) > MAX_CLIENT_KEY_LENGTH:
+        raise InvalidEntry(f"idempotency key must be 1 to {MAX_CLIENT_KEY_LENGTH} characters")
+    return vault_reference(account, kind, key)
 
 
 def balances_of(info: Info, account: str) -> list[Balance]:

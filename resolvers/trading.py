@@ -93,6 +93,9 @@ async def place_order(info: Info, input: PlaceOrderInput) -> PlaceOrderResult:
         )
     except _Refusal as refusal:
         return refusal.error  # type: ignore[return-value]
+    # Auto-deposit (seed 004 E): collateral beyond the available balance comes from the
+    # wallet, within its authorisation, before the engine checks margin.
+    await info.context.venue.settlement.vaults.ensure_collateral(command)
     outcome = await _submit(info, command)
     if isinstance(outcome, UserError):
         return outcome  # type: ignore[return-value]

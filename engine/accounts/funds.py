@@ -81,7 +81,8 @@ class Funds:
             for row in rows
             if _at(row.at) > since
         ]
-        movements += [Movement(kind="trade", amount=0, at=t) for t in trades if t > since]
+        # A trade only counts by its existence here; Movement wants a positive amount.
+        movements += [Movement(kind="trade", amount=1, at=t) for t in trades if t > since]
         flags = evaluate_aml(sorted(movements, key=lambda m: m.at), now)
         known = {
             (row.rule, _at(row.raised_at))

@@ -434,6 +434,10 @@ class FlashBook:
             node = self.node(node.parent_id)
         return found
 
+    def repeated_bet(self, command: PlaceFlashBet) -> FlashBet | None:
+        """The bet a retried client_bet_id already placed, if any (nothing changes)."""
+        return self._repeated_bet(command)
+
     # --- checks ------------------------------------------------------------------------------
 
     def _repeated_bet(self, command: PlaceFlashBet) -> FlashBet | None:
@@ -564,6 +568,8 @@ class FlashBook:
         if remainder:
             self.ledger.open_accounts([accounts.FLASH_LP])
             self._post("flash_lp_return", [(escrow, -remainder), (accounts.FLASH_LP, remainder)])
+        # Emptied: ~10k markets a day would otherwise stay in memory as zero balances.
+        self.ledger.close_account(escrow)
         self.open_worst_case -= market.worst_case_loss()
         self.lp_realised_today += remainder - self._lp_contributed.pop(market.market_id, 0)
         market.collapse = collapse

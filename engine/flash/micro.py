@@ -812,6 +812,14 @@ class MicroSession:
     def max_stake(self) -> int:
         return self.available * self.policy.max_stake_bps // BASIS_POINTS
 
+    def wait_before_next_bet(self, at: datetime) -> timedelta:
+        """How long the pace rules (interval, token bucket) hold the next bet; zero: none."""
+        try:
+            self._check_pace(at)
+        except TooFast as too_fast:
+            return too_fast.retry_after
+        return timedelta(0)
+
     # -- commands --
 
     def place_bet(

@@ -41,6 +41,18 @@ class MemoryLedger:
     def has_account(self, key: AccountKey) -> bool:
         return key in self._balances
 
+    def close_account(self, key: AccountKey) -> None:
+        """Forget an emptied account (a collapsed market's escrow, a closed micro session's
+        accounts) so short-lived accounts do not pile up in memory. Only a zero balance can
+        go; the stored ledger keeps its rows and history, and posting to the key again
+        needs `open_accounts` first."""
+        balance = self._balances.get(key)
+        if balance is None:
+            return
+        if balance != 0:
+            raise InvalidEntry(f"account {key} holds {balance}: only an empty account closes")
+        del self._balances[key]
+
     def post(self, request: EntryRequest) -> None:
         """Apply all legs or none.
 

@@ -118,6 +118,12 @@ class SettlementRepository:
             last = (await connection.execute(select(func.max(BATCH.c.sequence)))).scalar()
         return int(last or 0)
 
+    async def count_by_status(self) -> dict[str, int]:
+        """Batches per status, for /metrics and the stats."""
+        query = select(BATCH.c.status, func.count()).group_by(BATCH.c.status)
+        async with self._database.engine.connect() as connection:
+            return {status: int(count) for status, count in await connection.execute(query)}
+
     async def unconfirmed(self, limit: int) -> list[StoredBatch]:
         """Batches not yet confirmed, oldest first: the order they must reach the chain."""
         query = (

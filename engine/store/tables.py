@@ -320,6 +320,74 @@ class SettlementLeafRow(SQLModel, table=True):
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
+class ChainAccountRow(SQLModel, table=True):
+    """An account of the embedded chain (LiteSVM lives in memory): restored at start."""
+
+    __tablename__ = "chain_account"
+
+    address: str = Field(primary_key=True, max_length=44)
+    lamports: int = Field(sa_column=Column(BigInteger, nullable=False))
+    owner: str = Field(max_length=44)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    executable: bool = Field(default=False)
+
+
+class ChainTransactionRow(SQLModel, table=True):
+    """A transaction the embedded chain executed: what find_batch and /solana read."""
+
+    __tablename__ = "chain_transaction"
+
+    signature: str = Field(primary_key=True, max_length=128)
+    position: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
+    slot: int = Field(sa_column=Column(BigInteger, nullable=False))
+    block_time: int = Field(sa_column=Column(BigInteger, nullable=False))
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    error: str | None = Field(default=None, max_length=500)
+    fee: int = Field(sa_column=Column(BigInteger, nullable=False))
+    compute_units: int = Field(sa_column=Column(BigInteger, nullable=False))
+    detail: str  # JSON: logs, memos, pre and post balances
+
+
+class WalletRow(SQLModel, table=True):
+    """An account's wallet: an ephemeral keypair the venue holds sealed, or a linked one."""
+
+    __tablename__ = "wallet"
+
+    account_id: str = Field(primary_key=True, max_length=32)
+    address: str = Field(max_length=44, unique=True)
+    kind: str = Field(max_length=16)  # EPHEMERAL or LINKED
+    sealed_key: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    created_at: datetime = _moment()
+
+
+class VaultRow(SQLModel, table=True):
+    """What an account authorised to the venue and moved through the vault, micro-USDT."""
+
+    __tablename__ = "vault"
+
+    account_id: str = Field(primary_key=True, max_length=32)
+    approved: int = Field(sa_column=Column(BigInteger, nullable=False))
+    used: int = Field(sa_column=Column(BigInteger, nullable=False))
+    withdrawn: int = Field(sa_column=Column(BigInteger, nullable=False))
+    active: bool = Field(default=True)
+    updated_at: datetime = _moment()
+
+
+class VaultMovementRow(SQLModel, table=True):
+    """A token movement across the vault boundary and the ledger command that mirrors it."""
+
+    __tablename__ = "vault_movement"
+
+    reference: str = Field(primary_key=True, max_length=128)
+    account_id: str = Field(max_length=32, index=True)
+    kind: str = Field(max_length=16)  # DEPOSIT, WITHDRAWAL, FEE_SWEEP
+    amount: int = Field(sa_column=Column(BigInteger, nullable=False))  # signed for FEE_SWEEP
+    status: str = Field(max_length=16, index=True)  # PLANNED, ON_CHAIN, DONE
+    signature: str | None = Field(default=None, max_length=128)
+    ledger_sequence: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    created_at: datetime = _moment()
+
+
 def table_of(model: type[SQLModel]) -> Table:
     """The Core table behind a model, for set-based statements the ORM would slow down."""
     table = model.__table__  # type: ignore[attr-defined]

@@ -53,3 +53,30 @@ FLASH_LP = AccountKey(OwnerKind.VENUE, "flash-lp", AccountPurpose.POOL, USDT.sym
 @lru_cache(maxsize=KEY_CACHE_SIZE)
 def flash_escrow(market_id: str) -> AccountKey:
     return AccountKey(OwnerKind.MARKET, f"flash/{market_id}", AccountPurpose.POOL, USDT.symbol)
+
+
+# Micro-bets (docs/micro-bets.md): the house that pays winnings and takes losing stakes, funded
+# from outside the venue, and three accounts per pre-funded session: its activation reserve
+# (never bettable), its betting balance and the stakes of its open bets.
+MICRO_HOUSE = AccountKey(OwnerKind.VENUE, "micro-house", AccountPurpose.POOL, USDT.symbol)
+
+
+@lru_cache(maxsize=KEY_CACHE_SIZE)
+def micro_reserve(session_id: str) -> AccountKey:
+    return AccountKey(
+        OwnerKind.USER, f"micro/{session_id}/reserve", AccountPurpose.LOCKED, USDT.symbol
+    )
+
+
+@lru_cache(maxsize=KEY_CACHE_SIZE)
+def micro_balance(session_id: str) -> AccountKey:
+    return AccountKey(OwnerKind.USER, f"micro/{session_id}", AccountPurpose.AVAILABLE, USDT.symbol)
+
+
+@lru_cache(maxsize=KEY_CACHE_SIZE)
+def micro_in_play(session_id: str) -> AccountKey:
+    return AccountKey(OwnerKind.USER, f"micro/{session_id}", AccountPurpose.LOCKED, USDT.symbol)
+
+
+def micro_session_accounts(session_id: str) -> list[AccountKey]:
+    return [micro_reserve(session_id), micro_balance(session_id), micro_in_play(session_id)]

@@ -251,6 +251,132 @@ class FundFlashLiquidity:
     at: datetime
 
 
+# --- player protection (docs/player-protection.md) -------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SetProtectionLimit:
+    """A deposit or loss limit per day, week or month; None removes it. Lowering applies at
+    once, raising or removing after 24 h."""
+
+    account: str
+    kind: str  # deposit or loss
+    period: str  # day, week or month
+    amount: int | None  # micro-USDT
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StartCoolOff:
+    """No bets or session deposits for 24 h to 6 weeks; cannot be shortened or lifted."""
+
+    account: str
+    duration_seconds: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SelfExclude:
+    """No bets or session deposits for 6 months to 5 years; open micro sessions are closed."""
+
+    account: str
+    duration_seconds: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AcknowledgeRealityCheck:
+    account: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RecordLimitPromptSeen:
+    """The player was shown the prompt to set limits (at first deposit)."""
+
+    account: str
+    at: datetime
+
+
+# --- micro-bets on pre-funded sessions (docs/micro-bets.md) ----------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FundMicroHouse:
+    """Money into the micro-bets house account (pays winnings), from outside the venue."""
+
+    amount: int  # micro-USDT
+    reference: str  # idempotency key
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OpenMicroMarket:
+    """One micro offer (engine/flash/micro.py MicroMarket), journaled so that bets and their
+    settlement replay against the very odds and window that were offered."""
+
+    market_id: str
+    bet_type: str
+    question: str
+    listed_at: datetime
+    opens_at: datetime
+    closes_at: datetime
+    subject_kinds: tuple[str, ...]
+    subject_colour: str | None
+    subject_direction: str | None
+    outcome_labels: tuple[str, ...]
+    probabilities: tuple[float, ...]
+    odds: tuple[int, ...]  # hundredths
+    at: datetime
+    cuts: tuple[int, ...] = ()
+    sequence: tuple[str, ...] = ()
+    sequence_attribute: str = "kind"
+    margin_bps: int = 500
+
+
+@dataclass(frozen=True, slots=True)
+class OpenMicroSession:
+    """Move `deposit` from available USDT into a new session: activation reserve + betting
+    balance. `session_id` (1-40 of A-Z a-z 0-9 _ -) makes a retry harmless; the engine
+    names the session `ms-<sequence>` when it is None."""
+
+    account: str
+    deposit: int  # micro-USDT
+    at: datetime
+    session_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceMicroBet:
+    account: str
+    session_id: str
+    market_id: str
+    outcome: str
+    stake: int  # micro-USDT
+    at: datetime
+    client_bet_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SettleMicroMarket:
+    """The observers' reports of a market's outcome (None: reported nothing usable); the
+    engine applies the 2-of-3 consensus, and a market without one is voided."""
+
+    market_id: str
+    observers: tuple[str, ...]
+    reported: tuple[str | None, ...]
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CloseMicroSession:
+    """Void open bets (stakes refunded), then reserve and balance back to available."""
+
+    account: str
+    session_id: str
+    at: datetime
+
+
 Command = (
     Deposit
     | Withdraw
@@ -274,6 +400,17 @@ Command = (
     | ResolveFlashMarket
     | EmergencyCollapse
     | FundFlashLiquidity
+    | SetProtectionLimit
+    | StartCoolOff
+    | SelfExclude
+    | AcknowledgeRealityCheck
+    | RecordLimitPromptSeen
+    | FundMicroHouse
+    | OpenMicroMarket
+    | OpenMicroSession
+    | PlaceMicroBet
+    | SettleMicroMarket
+    | CloseMicroSession
 )
 
 COMMAND_TYPES: dict[str, type[Any]] = {
@@ -301,6 +438,17 @@ COMMAND_TYPES: dict[str, type[Any]] = {
         ResolveFlashMarket,
         EmergencyCollapse,
         FundFlashLiquidity,
+        SetProtectionLimit,
+        StartCoolOff,
+        SelfExclude,
+        AcknowledgeRealityCheck,
+        RecordLimitPromptSeen,
+        FundMicroHouse,
+        OpenMicroMarket,
+        OpenMicroSession,
+        PlaceMicroBet,
+        SettleMicroMarket,
+        CloseMicroSession,
     )
 }
 

@@ -264,6 +264,132 @@ class FlashLiquidityFunded:
     at: datetime
 
 
+# --- player protection: private to the account (`flash.protection.<account>`) ---------------
+
+
+@dataclass(frozen=True, slots=True)
+class RealityCheckDue:
+    """A reality check came due: the next bet is refused until it is acknowledged."""
+
+    account: str
+    due_at: datetime
+    period_started_at: datetime
+    session_started_at: datetime | None
+    time_played_seconds: int
+    net_result: int  # micro-USDT since the last check (negative: a loss)
+    reason: str  # interval or loss_velocity
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ProtectionChanged:
+    """A protection setting changed: a limit (at once or pending), a cool-off, a
+    self-exclusion, an acknowledged reality check, the limit prompt seen."""
+
+    account: str
+    action: (
+        str  # LIMIT_SET, COOL_OFF, SELF_EXCLUSION, REALITY_CHECK_ACKNOWLEDGED, LIMIT_PROMPT_SEEN
+    )
+    kind: str | None
+    period: str | None
+    amount: int | None
+    effective_at: datetime | None  # when the limit applies, or the end of a cool-off/exclusion
+    at: datetime
+
+
+# --- micro-bets: offers are public (`flash.micro.markets`), sessions private -----------------
+
+
+@dataclass(frozen=True, slots=True)
+class MicroMarketListed:
+    market_id: str
+    bet_type: str
+    question: str
+    listed_at: datetime
+    opens_at: datetime
+    closes_at: datetime
+    outcomes: tuple[str, ...]
+    odds: tuple[int, ...]  # hundredths: 185 is 1.85
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MicroMarketSettled:
+    market_id: str
+    outcome: str | None  # None: no 2-of-3 consensus, every bet voided
+    observers: tuple[str, ...]
+    reported: tuple[str | None, ...]
+    bets_settled: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MicroSessionOpened:
+    session_id: str
+    account: str
+    deposit: int
+    reserve: int
+    available: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MicroBetPlaced:
+    session_id: str
+    account: str
+    bet_id: str
+    market_id: str
+    outcome: str
+    stake: int
+    odds: int
+    payout_if_won: int
+    available: int  # the session's betting balance after the bet
+    client_bet_id: str | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MicroBetSettled:
+    session_id: str
+    account: str
+    bet_id: str
+    market_id: str
+    outcome: str
+    status: str  # won, lost or void
+    returned: int  # credited to the betting balance
+    available: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MicroSessionClosed:
+    session_id: str
+    account: str
+    reserve_returned: int
+    balance_returned: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MicroHouseFunded:
+    amount: int
+    reference: str
+    balance: int
+    at: datetime
+
+
+ProtectionEvent = RealityCheckDue | ProtectionChanged
+MicroEvent = (
+    MicroMarketListed
+    | MicroMarketSettled
+    | MicroSessionOpened
+    | MicroBetPlaced
+    | MicroBetSettled
+    | MicroSessionClosed
+    | MicroHouseFunded
+)
+
+
 FlashEvent = (
     FlashMarketOpened
     | FlashBetPlaced
@@ -289,4 +415,6 @@ EngineEvent = (
     | MarketConfigured
     | InsuranceFundWithdrawn
     | FlashEvent
+    | ProtectionEvent
+    | MicroEvent
 )

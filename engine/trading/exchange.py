@@ -18,6 +18,11 @@ from datetime import UTC, datetime, timedelta
 
 from engine.errors import DomainError
 from engine.flash.book import FlashBook, FlashLimits
+from engine.flash.micro import MicroBet, MicroMarket, MicroSession, SessionPolicy
+from engine.flash.protection import ProtectionPolicy, ProtectionStatus, RealityCheck
+from engine.flash.protection import RealityCheckDue as RealityCheckRefusal
+from engine.flash.protection_book import ProtectionBook
+from engine.flash.sessions import MicroBook
 from engine.ledger import AccountKey, EntryRequest, InsufficientFunds, Leg
 from engine.ledger.memory import MemoryLedger
 from engine.matching import AmendOrder as BookAmend
@@ -75,10 +80,12 @@ from engine.perps.position import add_margin, apply_funding, remove_margin, scal
 from engine.perps.units import NOTIONAL_DIVISOR
 from engine.trading import accounts
 from engine.trading.commands import (
+    AcknowledgeRealityCheck,
     AdjustMargin,
     AmendOrder,
     CancelAllOrders,
     CancelOrder,
+    CloseMicroSession,
     ClosePosition,
     Command,
     ConfigureMarket,
@@ -86,11 +93,20 @@ from engine.trading.commands import (
     EmergencyCollapse,
     FlashTick,
     FundFlashLiquidity,
+    FundMicroHouse,
     OpenFlashMarket,
+    OpenMicroMarket,
+    OpenMicroSession,
     PlaceFlashBet,
+    PlaceMicroBet,
+    RecordLimitPromptSeen,
     ResolveFlashMarket,
+    SelfExclude,
     SetEmergencyPause,
+    SetProtectionLimit,
+    SettleMicroMarket,
     SetTpSl,
+    StartCoolOff,
     SubmitOrder,
     SweepLiquidations,
     TripCircuitBreaker,
@@ -102,12 +118,14 @@ from engine.trading.events import (
     BalanceChanged,
     EmergencyPauseChanged,
     EngineEvent,
+    FlashBetSettled,
     FlashLiquidityFunded,
     FundingPaid,
     InsuranceFundWithdrawn,
     MarginCall,
     MarketConfigured,
     MarketStatusChanged,
+    MicroHouseFunded,
     OrderFill,
     OrderUpdated,
     PositionChanged,
@@ -223,7 +241,11 @@ class _MarketPrices:
 
 class Exchange:
     def __init__(
-        self, markets: list[MarketConfig], flash_limits: FlashLimits | None = None
+        self,
+        markets: list[MarketConfig],
+        flash_limits: FlashLimits | None = None,
+        protection_policy: ProtectionPolicy | None = None,
+        session_policy: SessionPolicy | None = None,
     ) -> None:
         self.markets: dict[str, MarketConfig] = {}
         self.books: dict[str, OrderBook] = {}
@@ -264,6 +286,10 @@ class Exchange:
         self._entry_counter = 0
         # Flash markets share this ledger, journal and snapshot (engine/flash/book.py).
         self.flash = FlashBook(self.ledger, self._post, flash_limits)
+        # Player protection for every flash and micro bet (engine/flash/protection_book.py),
+        # and micro-bets on pre-funded sessions (engine/flash/sessions.py).
+        self.protection = ProtectionBook(protection_policy)
+        self.micro = MicroBook(self.ledger, self._post_keyed, session_policy)
         for market in markets:
             self._add_market(market)
 
@@ -332,17 +358,46 @@ class Exchange:
         elif isinstance(command, WithdrawInsuranceFund):
             self._withdraw_insurance_fund(command, outcome)
         elif isinstance(command, FlashTick):
-            outcome.events += self.flash.tick(command)
+            self._flash_results(self.flash.tick(command), outcome)
+            outcome.events += self.protection.tick(command.at)
+            self.micro.forget_before(command.at)
         elif isinstance(command, PlaceFlashBet):
             self._place_flash_bet(command, outcome)
         elif isinstance(command, OpenFlashMarket):
             outcome.events += self.flash.open_market(command)
         elif isinstance(command, ResolveFlashMarket):
-            outcome.events += self.flash.resolve(command)
+            self._flash_results(self.flash.resolve(command), outcome)
         elif isinstance(command, EmergencyCollapse):
-            outcome.events += self.flash.emergency_collapse(command)
+            self._flash_results(self.flash.emergency_collapse(command), outcome)
         elif isinstance(command, FundFlashLiquidity):
             self._fund_flash_liquidity(command, outcome)
+        elif isinstance(
+            command,
+            SetProtectionLimit
+            | StartCoolOff
+            | SelfExclude
+            | AcknowledgeRealityCheck
+            | RecordLimitPromptSeen,
+        ):
+            self._protect(command, outcome)
+        elif isinstance(command, FundMicroHouse):
+            self._fund_micro_house(command, outcome)
+        elif isinstance(command, OpenMicroMarket):
+            outcome.events += self.micro.open_market(command)
+        elif isinstance(command, OpenMicroSession):
+            self._open_micro_session(command, outcome)
+        elif isinstance(command, PlaceMicroBet):
+            self._place_micro_bet(command, outcome)
+        elif isinstance(command, SettleMicroMarket):
+            settled, events = self.micro.settle_market(command)
+            outcome.events += events
+            self._micro_results(settled, command.at)
+        elif isinstance(command, CloseMicroSession):
+            session, voided, events = self.micro.close_session(command)
+            outcome.order_id = session.session_id
+            outcome.events += events
+            self._micro_results(voided, command.at)
+            self._balance_event(command.account, command.at, outcome)
         else:
             for book in self.books.values():
                 self._book_events(book.expire(command.at), outcome)
@@ -414,13 +469,126 @@ class Exchange:
     # --- flash markets (engine/flash/book.py holds their state) ----------------------------
 
     def _place_flash_bet(self, command: PlaceFlashBet, outcome: Outcome) -> None:
+        # A retried client_bet_id answers with the bet it placed, whatever protection says
+        # now: refusing it would tell the client a placed bet was not.
+        if self.flash.repeated_bet(command) is None:
+            self._check_bet_protection(command.account, command.stake, command.at, outcome)
         bet, events = self.flash.place_bet(command, f"fb-{self.sequence}")
         outcome.order_id = bet.bet_id
         if not events:  # the same client_bet_id again: the first bet stands
             outcome.replay_of = int(bet.bet_id.removeprefix("fb-"))
             return
+        self.protection.record_bet(command.account, bet.stake, command.at)
         outcome.events += events
         self._balance_event(command.account, command.at, outcome)
+
+    def _flash_results(self, events: list[EngineEvent], outcome: Outcome) -> None:
+        """Collapses and voids feed every bettor's loss limits and loss-velocity monitor."""
+        for event in events:
+            if isinstance(event, FlashBetSettled):
+                bet = self.flash.bets.get(event.bet_id)
+                if bet is not None:
+                    self.protection.record_result(bet.account, bet.stake, event.payout, event.at)
+        outcome.events += events
+
+    # --- player protection (engine/flash/protection_book.py holds the state) ----------------
+
+    def _check_bet_protection(
+        self, account: str, stake: int, at: datetime, outcome: Outcome
+    ) -> None:
+        """Before anything else a bet does; a check coming due is announced as it refuses."""
+        if isinstance(stake, bool) or not isinstance(stake, int) or stake <= 0:
+            raise CommandRefused("INVALID_BET", "the stake must be a positive whole micro-USDT")
+        try:
+            self.protection.check_bet(account, stake, at)
+        except RealityCheckRefusal:
+            outcome.events += self.protection.announce_if_due(account, at)
+            raise
+
+    def _protect(
+        self,
+        command: SetProtectionLimit
+        | StartCoolOff
+        | SelfExclude
+        | AcknowledgeRealityCheck
+        | RecordLimitPromptSeen,
+        outcome: Outcome,
+    ) -> None:
+        book, account, at = self.protection, command.account, command.at
+        if isinstance(command, SetProtectionLimit):
+            outcome.events += book.set_limit(
+                account, command.kind, command.period, command.amount, at
+            )
+        elif isinstance(command, StartCoolOff):
+            outcome.events += book.start_cool_off(account, command.duration_seconds, at)
+        elif isinstance(command, SelfExclude):
+            outcome.events += book.self_exclude(account, command.duration_seconds, at)
+            # The money of open sessions goes back now, not when the exclusion ends.
+            voided, events = self.micro.close_all_of(account, at)
+            if events:
+                outcome.events += events
+                self._micro_results(voided, at)
+                self._balance_event(account, at, outcome)
+        elif isinstance(command, AcknowledgeRealityCheck):
+            outcome.events += book.acknowledge_reality_check(account, at)
+        else:
+            outcome.events += book.record_limit_prompt_seen(account, at)
+
+    # --- micro-bets (engine/flash/sessions.py holds their state) ----------------------------
+
+    def _fund_micro_house(self, command: FundMicroHouse, outcome: Outcome) -> None:
+        request = ("micro_house", accounts.MICRO_HOUSE.owner_id, command.amount)
+        if self._replayed(command.reference, request, outcome):
+            return
+        _require_positive(command.amount)
+        self.ledger.open_accounts([accounts.MICRO_HOUSE])
+        self._post(
+            "micro_house",
+            [(accounts.WORLD, -command.amount), (accounts.MICRO_HOUSE, command.amount)],
+        )
+        self._references[command.reference] = (request, self.sequence)
+        outcome.events.append(
+            MicroHouseFunded(
+                command.amount,
+                command.reference,
+                self.ledger.balance(accounts.MICRO_HOUSE),
+                command.at,
+            )
+        )
+
+    def _open_micro_session(self, command: OpenMicroSession, outcome: Outcome) -> None:
+        deposit = command.deposit
+        if isinstance(deposit, bool) or not isinstance(deposit, int) or deposit <= 0:
+            raise CommandRefused("INVALID_DEPOSIT", "the deposit must be a positive micro-USDT")
+        retried = command.session_id is not None and self.micro.session(
+            command.account, command.session_id
+        )
+        if not retried:
+            self.protection.check_deposit(command.account, deposit, command.at)
+        session, events = self.micro.open_session(command, f"ms-{self.sequence}")
+        outcome.order_id = session.session_id
+        if not events:
+            return  # the same session id again: the first session stands
+        self.protection.record_deposit(command.account, deposit, command.at)
+        outcome.events += events
+        self._balance_event(command.account, command.at, outcome)
+
+    def _place_micro_bet(self, command: PlaceMicroBet, outcome: Outcome) -> None:
+        repeated = self.micro.repeated_bet(command)
+        if repeated is not None:
+            outcome.order_id = repeated.bet_id  # no events: the first bet stands
+            return
+        self._check_bet_protection(command.account, command.stake, command.at, outcome)
+        session, market = self.micro.check_bet(command)
+        bet, events = self.micro.place_bet(command, session, market)
+        self.protection.record_bet(command.account, bet.stake, command.at)
+        outcome.order_id = bet.bet_id
+        outcome.events += events
+
+    def _micro_results(self, bets: list[MicroBet], at: datetime) -> None:
+        for bet in bets:
+            account = self.micro.sessions[bet.bet_id.rsplit(":", 1)[0]].account
+            self.protection.record_result(account, bet.stake, bet.returned, at)
 
     def _fund_flash_liquidity(self, command: FundFlashLiquidity, outcome: Outcome) -> None:
         request = ("flash_liquidity", accounts.FLASH_LP.owner_id, command.amount)
@@ -977,12 +1145,32 @@ class Exchange:
         level = self.current_pause(command.at)
         # ConfigureMarket passes at every level: operators may have to fix a market (its
         # fees, limits, or closing it) precisely while the venue is paused.
-        if level == 0 or isinstance(command, SetEmergencyPause | UpdatePrices | ConfigureMarket):
+        # Player protection only ever makes play safer: never stopped.
+        if level == 0 or isinstance(
+            command,
+            SetEmergencyPause
+            | UpdatePrices
+            | ConfigureMarket
+            | SetProtectionLimit
+            | StartCoolOff
+            | SelfExclude
+            | AcknowledgeRealityCheck
+            | RecordLimitPromptSeen,
+        ):
             return
         stopped = (
             (
                 level >= PAUSE_NEW_ORDERS
-                and isinstance(command, SubmitOrder | SetTpSl | PlaceFlashBet | OpenFlashMarket)
+                and isinstance(
+                    command,
+                    SubmitOrder
+                    | SetTpSl
+                    | PlaceFlashBet
+                    | OpenFlashMarket
+                    | PlaceMicroBet
+                    | OpenMicroSession
+                    | OpenMicroMarket,
+                )
             )
             or (
                 level >= PAUSE_TRADING
@@ -991,7 +1179,7 @@ class Exchange:
             # The insurance fund's withdrawal is a withdrawal: it stops only at level 4.
             or (
                 level >= PAUSE_ALL_BUT_WITHDRAWALS
-                and not isinstance(command, Withdraw | WithdrawInsuranceFund)
+                and not isinstance(command, Withdraw | WithdrawInsuranceFund | CloseMicroSession)
             )
             or level >= PAUSE_EVERYTHING
         )
@@ -1363,11 +1551,15 @@ class Exchange:
             self.monitor.upsert(position)
 
     def _post(self, kind: str, legs: list[tuple[AccountKey, int]]) -> None:
-        legs = [(key, amount) for key, amount in legs if amount != 0]
+        self._entry_counter += 1
+        self._post_keyed(f"engine:{self.sequence}:{self._entry_counter}", kind, legs)
+
+    def _post_keyed(self, key: str, kind: str, legs: list[tuple[AccountKey, int]]) -> None:
+        """One entry under the caller's idempotency key (micro-bets use their movements'
+        references, unique by construction); `_post` numbers the command's entries."""
+        legs = [(account, amount) for account, amount in legs if amount != 0]
         if not legs:
             return
-        self._entry_counter += 1
-        key = f"engine:{self.sequence}:{self._entry_counter}"
         try:
             self.ledger.post(EntryRequest(key, kind, tuple(Leg(k, a) for k, a in legs)))
         except InsufficientFunds as shortfall:
@@ -1479,6 +1671,28 @@ class Exchange:
 
     def positions_of(self, account: str) -> list[Position]:
         return [p for (owner, _), p in self.positions.items() if owner == account]
+
+    # --- player protection and micro-bets, for the resolvers ---------------------------
+
+    def protection_status(self, account: str, at: datetime) -> ProtectionStatus:
+        return self.protection.status(account, at)
+
+    def reality_check(self, account: str, at: datetime) -> RealityCheck | None:
+        return self.protection.reality_check(account, at)
+
+    def micro_session(self, account: str, session_id: str) -> MicroSession | None:
+        """The account's session (None for another account's)."""
+        return self.micro.session(account, session_id)
+
+    def micro_sessions_of(self, account: str) -> list[MicroSession]:
+        return self.micro.sessions_of(account)
+
+    def micro_offers(self, at: datetime) -> list[MicroMarket]:
+        """The listed micro markets taking bets at `at`, each with its outcomes and odds."""
+        return self.micro.offers(at)
+
+    def micro_bets_of(self, account: str) -> list[MicroBet]:
+        return self.micro.bets_of(account)
 
 
 def _order_side(side: Side) -> OrderSide:

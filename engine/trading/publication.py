@@ -2,7 +2,12 @@
 orders, fills, positions and balance. Prices and sizes travel as integer units.
 
 Flash markets: public events go to `flash.markets` (the ticker) and `flash.market.<id>`;
-a bettor's own bets to `flash.bets.<account>`."""
+a bettor's own bets to `flash.bets.<account>`. Player protection (reality checks due, changed
+settings) to `flash.protection.<account>`. Micro-bets: offers listed and settled to
+`flash.micro.markets`, a session's opening, bets, results and closing to
+`flash.micro.<session_id>` (session ids have no dots), the house's funding to
+`flash.micro.house`; the street as observed goes to `flash.micro.stream.<stream>` from the
+street driver, outside the engine."""
 
 from __future__ import annotations
 
@@ -29,10 +34,19 @@ from engine.trading.events import (
     MarketCollapsed,
     MarketConfigured,
     MarketStatusChanged,
+    MicroBetPlaced,
+    MicroBetSettled,
+    MicroHouseFunded,
+    MicroMarketListed,
+    MicroMarketSettled,
+    MicroSessionClosed,
+    MicroSessionOpened,
     OrderFill,
     OrderUpdated,
     PositionChanged,
     PositionLiquidated,
+    ProtectionChanged,
+    RealityCheckDue,
     TradePrinted,
 )
 from engine.trading.exchange import Outcome
@@ -54,6 +68,22 @@ def flash_market_topic(market_id: str) -> str:
 
 def flash_bets_topic(account: str) -> str:
     return f"flash.bets.{account}"
+
+
+FLASH_MICRO_MARKETS_TOPIC = "flash.micro.markets"
+FLASH_MICRO_HOUSE_TOPIC = "flash.micro.house"
+
+
+def protection_topic(account: str) -> str:
+    return f"flash.protection.{account}"
+
+
+def micro_session_topic(session_id: str) -> str:
+    return f"flash.micro.{session_id}"
+
+
+def micro_stream_topic(stream: str) -> str:
+    return f"flash.micro.stream.{stream}"
 
 
 def topics_of(event: EngineEvent) -> tuple[str, ...]:
@@ -88,6 +118,16 @@ def topic_of(event: EngineEvent) -> str:
         return flash_bets_topic(event.account)
     if isinstance(event, FlashLiquidityFunded):
         return FLASH_LIQUIDITY_TOPIC
+    if isinstance(event, RealityCheckDue | ProtectionChanged):
+        return protection_topic(event.account)
+    if isinstance(event, MicroMarketListed | MicroMarketSettled):
+        return FLASH_MICRO_MARKETS_TOPIC
+    if isinstance(
+        event, MicroSessionOpened | MicroBetPlaced | MicroBetSettled | MicroSessionClosed
+    ):
+        return micro_session_topic(event.session_id)
+    if isinstance(event, MicroHouseFunded):
+        return FLASH_MICRO_HOUSE_TOPIC
     assert isinstance(event, BalanceChanged)
     return f"balances.{event.account}"
 

@@ -35,8 +35,12 @@ MAX_BATCH = 512
 # the oldest are dropped (and counted) rather than holding the engine back.
 OUTBOX_LIMIT = 20_000
 REPLAY_CHUNK = 2_000
+# A command sent by another process carries its request id into the journal under this key,
+# so a new engine can tell which redelivered requests are already applied (engine/cluster).
+REQUEST_FIELD = "_request"
 
 Publish = Callable[[Outcome], Awaitable[None]]
+Journaled = Callable[[int], None]
 
 log = structlog.get_logger("godark.sequencer")
 
@@ -49,6 +53,7 @@ class SequencerStopped(RuntimeError):
 class _Pending:
     command: Command
     reply: asyncio.Future[Outcome]
+    request: str | None = None
 
 
 class Sequencer:
@@ -77,6 +82,8 @@ class Sequencer:
         self.dropped_publications = 0
         self._snapshot_every = snapshot_every
         self._snapshot_sequence = 0
+        # Told the last sequence of each batch once it is committed (engine/cluster).
+        self.on_journaled: Journaled | None = None
 
     async def start(self) -> int:
         """Replay the journal into the exchange, then accept commands. Returns how many
@@ -103,26 +110,19 @@ class Sequencer:
             if not pending.reply.done():
                 pending.reply.set_exception(SequencerStopped("the engine is shutting down"))
 
-    async def submit(self, command: Command) -> Outcome:
+    async def submit(self, command: Command, request: str | None = None) -> Outcome:
+        """`request`: the sender's request id, journaled with the command (engine/cluster)."""
         if self._task is None or self._task.done():
             raise SequencerStopped("the engine is not accepting commands")
         reply: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Pending(command, reply))
+        self._queue.put_nowait(_Pending(command, reply, request))
         return await reply
 
     async def _restore_snapshot(self) -> None:
-        snapshot = await self._journal.latest_snapshot(self._stream)
-        if snapshot is None:
-            return
-        restored = restore_exchange(list(self.exchange.markets.values()), snapshot.state)
-        if state_hash(restored) != snapshot.state_hash:
-            # A snapshot that does not restore to what was saved is not trusted: the whole
-            # journal is replayed instead, which is slower but always right.
-            log.error("snapshot_mismatch", sequence=snapshot.sequence)
-            return
-        self.exchange = restored
-        self._snapshot_sequence = snapshot.sequence
-        log.info("snapshot_restored", sequence=snapshot.sequence)
+        restored = await restore_latest_snapshot(self._journal, self._stream, self.exchange)
+        if restored is not None:
+            self.exchange = restored
+            self._snapshot_sequence = restored.sequence
 
     async def _take_snapshot(self) -> None:
         data = snapshot_exchange(self.exchange)
@@ -141,7 +141,7 @@ class Sequencer:
         while True:
             commands = await self._journal.read(self._stream, after=after, limit=REPLAY_CHUNK)
             for journaled in commands:
-                self.exchange.apply(journaled.sequence, decode(journaled.kind, journaled.payload))
+                self.exchange.apply(journaled.sequence, journaled_command(journaled))
                 count += 1
             after = self.exchange.sequence
             # The entries were stored with their commands; storing them again skips every
@@ -182,6 +182,8 @@ class Sequencer:
                 sequence = self.exchange.sequence + 1
                 outcomes.append(self.exchange.apply(sequence, pending.command))
                 kind, payload = encode(pending.command)
+                if pending.request is not None:
+                    payload[REQUEST_FIELD] = pending.request
                 journaled.append(
                     JournaledCommand(self._stream, sequence, kind, payload, self._clock.now())
                 )
@@ -194,6 +196,8 @@ class Sequencer:
                 if not pending.reply.done():
                     pending.reply.set_exception(SequencerStopped("the engine stopped"))
             raise error
+        if self.on_journaled is not None:
+            self.on_journaled(self.exchange.sequence)
         for pending, outcome in zip(batch, outcomes, strict=True):
             if not pending.reply.done():
                 pending.reply.set_result(outcome)
@@ -218,6 +222,35 @@ class Sequencer:
                 await self._publish(outcome)
             except Exception:  # a bus that is down must never stop the engine
                 log.warning("event_publication_failed", sequence=outcome.sequence)
+
+
+async def restore_latest_snapshot(
+    journal: CommandJournal, stream: str, empty: Exchange
+) -> Exchange | None:
+    """The exchange as of the stream's latest snapshot, or None (no snapshot, or one that does
+    not restore to its hash). `empty` gives the markets. Shared with the read replicas."""
+    snapshot = await journal.latest_snapshot(stream)
+    if snapshot is None:
+        return None
+    restored = restore_exchange(list(empty.markets.values()), snapshot.state)
+    if state_hash(restored) != snapshot.state_hash:
+        # A snapshot that does not restore to what was saved is not trusted: the whole
+        # journal is replayed instead, which is slower but always right.
+        log.error("snapshot_mismatch", sequence=snapshot.sequence)
+        return None
+    log.info("snapshot_restored", sequence=snapshot.sequence)
+    return restored
+
+
+def journaled_command(journaled: JournaledCommand) -> Command:
+    """The command of a journal row, without the request id a cluster sender added."""
+    payload = {k: v for k, v in journaled.payload.items() if k != REQUEST_FIELD}
+    return decode(journaled.kind, payload)
+
+
+def journaled_request(journaled: JournaledCommand) -> str | None:
+    request = journaled.payload.get(REQUEST_FIELD)
+    return None if request is None else str(request)
 
 
 def describe(outcome: Outcome) -> dict[str, Any]:

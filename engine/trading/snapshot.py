@@ -21,6 +21,8 @@ from fractions import Fraction
 from typing import Any
 
 from engine.flash.book import FlashBook
+from engine.flash.protection_book import ProtectionBook
+from engine.flash.sessions import MicroBook
 from engine.ledger import AccountKey, AccountPurpose, OwnerKind
 from engine.matching import OrderBook
 from engine.perps import FundingAccumulator, MarketConfig, Position, QueuedLiquidation
@@ -31,8 +33,9 @@ from engine.trading.exchange import Exchange, MarketStatus
 # 2 added the market configs; a format 1 snapshot restores with the caller's markets
 # (its hash then differs, and the sequencer replays the whole journal instead).
 # 3 added the flash book; older formats restore with an empty one (they had no flash markets).
-SNAPSHOT_FORMAT = 3
-READABLE_FORMATS = frozenset({1, 2, SNAPSHOT_FORMAT})
+# 4 added player protection and micro sessions; older formats restore with empty ones.
+SNAPSHOT_FORMAT = 4
+READABLE_FORMATS = frozenset({1, 2, 3, SNAPSHOT_FORMAT})
 
 
 def snapshot_exchange(exchange: Exchange) -> dict[str, Any]:
@@ -86,6 +89,8 @@ def snapshot_exchange(exchange: Exchange) -> dict[str, Any]:
             "last_release": _plain(queue._last_release),
         },
         "flash": exchange.flash.to_dict(),
+        "protection": exchange.protection.to_dict(),
+        "micro": exchange.micro.to_dict(),
     }
 
 
@@ -160,6 +165,14 @@ def restore_exchange(markets: list[MarketConfig], data: dict[str, Any]) -> Excha
     if "flash" in data:
         exchange.flash = FlashBook.from_dict(
             data["flash"], exchange.ledger, exchange._post, exchange.flash.limits
+        )
+    if "protection" in data:
+        exchange.protection = ProtectionBook.from_dict(
+            data["protection"], exchange.protection.policy
+        )
+    if "micro" in data:
+        exchange.micro = MicroBook.from_dict(
+            data["micro"], exchange.ledger, exchange._post_keyed, exchange.micro.policy
         )
     return exchange
 

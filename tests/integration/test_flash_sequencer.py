@@ -145,3 +145,69 @@ async def test_a_snapshot_with_open_bets_restores_exactly(database: Database) ->
     assert second.exchange.flash.markets[market_id].liability == (
         first.exchange.flash.markets[market_id].liability
     )
+
+
+async def test_a_micro_session_end_to_end_through_the_stored_ledger(database: Database) -> None:
+    from engine.flash.micro import offers
+    from engine.flash.sessions import open_market_command
+    from engine.sim.street import StreetModel
+    from engine.trading.commands import (
+        CloseMicroSession,
+        FundMicroHouse,
+        OpenMicroSession,
+        PlaceMicroBet,
+        SetProtectionLimit,
+        SettleMicroMarket,
+    )
+    from engine.trading.events import MicroBetSettled, MicroSessionClosed
+
+    observers = ("observer-1", "observer-2", "observer-3")
+    first = sequencer_on(database, snapshot_every=5)
+    await first.start()
+    assert (await first.submit(FundMicroHouse(1_000 * USDT, "house-1", T0))).accepted
+    assert (await first.submit(Deposit("alice", 100 * USDT, "d-alice", T0))).accepted
+    assert (await first.submit(SetProtectionLimit("alice", "loss", "day", 50 * USDT, T0))).accepted
+    opened = await first.submit(OpenMicroSession("alice", 50 * USDT, T0, "alice-1"))
+    assert opened.accepted, opened.message
+    market = next(m for m in offers(T0, StreetModel()) if "bus-60s" in m.market_id)
+    assert (await first.submit(open_market_command(market, T0))).accepted
+    bets = await asyncio.gather(
+        first.submit(PlaceMicroBet("alice", "alice-1", market.market_id, "NO", 4 * USDT, T0)),
+        first.submit(
+            PlaceMicroBet(
+                "alice", "alice-1", market.market_id, "YES", 2 * USDT, T0 + timedelta(seconds=2)
+            )
+        ),
+    )
+    assert all(b.accepted for b in bets), [b.message for b in bets]
+    await first.stop()
+
+    # A restart (snapshot + journal) restores the session and protection state exactly.
+    second = sequencer_on(database, snapshot_every=5)
+    await second.start()
+    assert state_hash(second.exchange) == state_hash(first.exchange)
+    settled = await second.submit(
+        SettleMicroMarket(market.market_id, observers, ("NO", "NO", "YES"), market.closes_at)
+    )
+    results = {e.outcome: e for e in settled.events if isinstance(e, MicroBetSettled)}
+    odds_no = market.odds_of("NO")
+    assert odds_no is not None
+    assert results["NO"].returned == 4 * USDT * odds_no // 100
+    assert results["YES"].returned == 0
+    closed = await second.submit(
+        CloseMicroSession("alice", "alice-1", market.closes_at + timedelta(seconds=1))
+    )
+    event = next(e for e in closed.events if isinstance(e, MicroSessionClosed))
+    assert event.reserve_returned == 5 * USDT
+    await second.stop()
+
+    ledger = Ledger(database, ManualClock(T0))
+    won = 4 * USDT * odds_no // 100 - 4 * USDT
+    assert await ledger.balance(accounts.available("alice")) == 100 * USDT + won - 2 * USDT
+    assert await ledger.balance(accounts.MICRO_HOUSE) == 1_000 * USDT - won + 2 * USDT
+    for key in accounts.micro_session_accounts("alice-1"):
+        assert await ledger.balance(key) == 0  # the stored rows remain, empty
+    status = second.exchange.protection_status("alice", market.closes_at)
+    assert status.open_stakes == 0
+    report = await audit_ledger(database)
+    assert report.differences == 0

@@ -35,6 +35,11 @@ ALL_TABLES = {
     "funds_movement",
     "settlement_batch",
     "settlement_leaf",
+    "chain_account",
+    "chain_transaction",
+    "wallet",
+    "vault",
+    "vault_movement",
 }
 
 

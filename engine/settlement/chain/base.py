@@ -292,8 +292,8 @@ def plan_batch(
     parts_guess = max(1, len(movements))
     if not fits(min(1, len(movements)), parts_guess):
         raise ValueError("the batch memo leaves no room for a transfer in a transaction")
-    per_part = len(movements)
-    if not fits(per_part, 1):
+    per_part = max(1, len(movements))  # a batch without movements is one memo-only part
+    if not fits(len(movements), 1):
         low, high = 1, len(movements)  # fits(low) holds (at least one transfer fits with a memo)
         while low < high:
             middle = (low + high + 1) // 2

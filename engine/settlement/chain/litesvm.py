@@ -85,11 +85,24 @@ class RecordedTransaction:
 class LiteSvmChain:
     """``ChainBackend`` over an in-process LiteSVM. Calls are synchronous and fast."""
 
-    def __init__(self, authority: Keypair | None = None, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        authority: Keypair | None = None,
+        *,
+        clock: Clock | None = None,
+        mint: Keypair | None = None,
+    ) -> None:
         self._authority = authority if authority is not None else Keypair()
         self._clock = clock if clock is not None else SystemClock()
         self._svm = LiteSVM()
         self._mint: Pubkey | None = None
+        # A stable mint keypair (derived from the master secret) keeps the mint's address
+        # across restarts; without one a new mint is made.
+        self._mint_keypair = mint
+        # Addresses written and transactions recorded since the last `drain_changes`: what a
+        # persistence layer saves, since LiteSVM itself lives in memory only.
+        self._touched: set[Pubkey] = set()
+        self._new_records: list[RecordedTransaction] = []
         self._genesis_time = self._clock.now()
         self._genesis_slot = self._svm.get_clock().slot
         self._slot = self._genesis_slot
@@ -121,9 +134,11 @@ class LiteSvmChain:
         """Fund the authority, create the mint and the vault token account. Idempotent."""
         if self._started:
             return
-        funded = self._svm.airdrop(self.authority, AUTHORITY_LAMPORTS)
-        if isinstance(funded, FailedTransactionMetadata):
-            raise ChainError(f"could not fund the settlement authority: {funded.err()}")
+        if self.lamports(self.authority) == 0:  # not restored from a saved state
+            funded = self._svm.airdrop(self.authority, AUTHORITY_LAMPORTS)
+            if isinstance(funded, FailedTransactionMetadata):
+                raise ChainError(f"could not fund the settlement authority: {funded.err()}")
+            self._touched.add(self.authority)
         await self.create_usdt_mint()
         await self.create_wallet_token_account(self.authority)
         self._started = True
@@ -132,7 +147,10 @@ class LiteSvmChain:
     async def create_usdt_mint(self) -> Pubkey:
         if self._mint is not None:
             return self._mint
-        mint = Keypair()
+        mint = self._mint_keypair if self._mint_keypair is not None else Keypair()
+        if self._svm.get_account(mint.pubkey()) is not None:  # restored
+            self._mint = mint.pubkey()
+            return self._mint
         rent = self._svm.minimum_balance_for_rent_exemption(MINT_ACCOUNT_BYTES)
         self._send(
             [
@@ -390,6 +408,43 @@ class LiteSvmChain:
         """Signatures of transactions that touched ``address``, newest first."""
         return list(self._by_address.get(address, ()))
 
+    # --- persistence (engine/settlement/persistence.py saves and restores these) ----------
+
+    def drain_changes(
+        self,
+    ) -> tuple[list[tuple[Pubkey, Account | None]], list[RecordedTransaction]]:
+        """Accounts written and transactions recorded since the last call."""
+        accounts = [(address, self._svm.get_account(address)) for address in self._touched]
+        records = self._new_records
+        self._touched = set()
+        self._new_records = []
+        return accounts, records
+
+    def restore(
+        self, accounts: Iterable[tuple[Pubkey, Account]], records: Iterable[RecordedTransaction]
+    ) -> None:
+        """Puts saved accounts and transaction history back (before `start`). Slots continue
+        after the last recorded one, so history stays in order."""
+        for address, account in accounts:
+            self._svm.set_account(address, account)
+        last_slot = self._slot
+        for record in records:
+            self._index(record)
+            last_slot = max(last_slot, record.slot)
+            for text in record.memos:
+                parsed = parse_batch_memo(text)
+                if parsed is not None:
+                    self._batch_parts[parsed[0]] = parsed[2]
+        if last_slot > self._slot:
+            self._svm.warp_to_slot(last_slot + 1)
+            self._genesis_slot = self._slot = last_slot + 1
+            self._genesis_time = self._clock.now()
+            self._svm.expire_blockhash()
+
+    def set_account(self, address: Pubkey, account: Account) -> None:
+        """Overwrite an account (tests tamper with balances this way; persistence restores)."""
+        self._svm.set_account(address, account)
+
     # --- internals -----------------------------------------------------------------------
 
     def _tick(self) -> None:
@@ -457,7 +512,7 @@ class LiteSvmChain:
             for instruction in transaction.message.instructions
             if instruction.program_id_index == memo_index
         )
-        self._records[signature] = RecordedTransaction(
+        record = RecordedTransaction(
             signature=signature,
             slot=self._slot,
             block_time=self.block_time(),
@@ -470,11 +525,17 @@ class LiteSvmChain:
             pre_balances=pre_balances,
             post_balances=tuple(self.lamports(key) for key in keys),
         )
+        self._index(record)
+        self._new_records.append(record)
+        self._touched.update(keys)
+
+    def _index(self, record: RecordedTransaction) -> None:
+        self._records[record.signature] = record
         while len(self._records) > HISTORY_TRANSACTIONS:
             self._records.popitem(last=False)
-        for key in keys:
+        for key in record.transaction.message.account_keys:
             signatures = self._by_address.setdefault(key, deque(maxlen=SIGNATURES_PER_ADDRESS))
-            signatures.appendleft(signature)
+            signatures.appendleft(record.signature)
 
     def _require_token_account(self, owner: Pubkey) -> TokenAccountState:
         address = wallet_token_account(owner, self.mint)

@@ -70,10 +70,14 @@ class RpcChain:
         *,
         mint: Pubkey | None = None,
         timeout_seconds: float = 10.0,
+        mint_keypair: Keypair | None = None,
     ) -> None:
         self._client = AsyncClient(url, commitment=Confirmed, timeout=timeout_seconds)
         self._authority = authority
         self._mint = mint
+        # A stable mint keypair (derived from the master secret): the mint is created once on
+        # the cluster and found again after every restart.
+        self._mint_keypair = mint_keypair
 
     @property
     def authority(self) -> Pubkey:
@@ -104,7 +108,11 @@ class RpcChain:
     async def create_usdt_mint(self) -> Pubkey:
         if self._mint is not None:
             return self._mint
-        mint = Keypair()
+        mint = self._mint_keypair if self._mint_keypair is not None else Keypair()
+        existing = await self._call(self._client.get_account_info(mint.pubkey()))
+        if existing.value is not None:
+            self._mint = mint.pubkey()
+            return self._mint
         rent = (
             await self._call(
                 self._client.get_minimum_balance_for_rent_exemption(MINT_ACCOUNT_BYTES)

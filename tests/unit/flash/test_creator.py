@@ -105,7 +105,8 @@ async def test_a_simulated_game_produces_markets_that_settle() -> None:
     balances = engine.exchange.ledger.balances()
     for market in engine.exchange.flash.markets.values():
         if not market.is_active:
-            assert balances[_escrow(market.market_id)] == 0
+            # Emptied and closed: collapsed markets leave no accounts behind in memory.
+            assert _escrow(market.market_id) not in balances
     assert sum(balances.values()) == 0
     # Parents: game -> period -> flash.
     some = engine.exchange.flash.markets[opened[0].market_id]

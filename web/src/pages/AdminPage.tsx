@@ -6,6 +6,7 @@ import { DataExportSection } from '../components/admin/DataExportSection';
 import { ActivitySection, SessionsSection } from '../components/admin/SessionsSection';
 import { TwoFactorSection } from '../components/admin/TwoFactorSection';
 import { WalletSection } from '../components/admin/WalletSection';
+import { OperatorPanel } from '../components/operator/OperatorPanel';
 import { SignedOutNotice } from '../components/auth/SignedOutNotice';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { PageHeading } from '../components/PageHeading';
@@ -22,15 +23,18 @@ function AccountPanels() {
   if (!account) return <p className="muted">Loading your account…</p>;
 
   return (
-    <div className="admin-grid">
-      <AccountSection account={account} onChange={reload} />
-      <TwoFactorSection account={account} onChange={reload} />
-      <ApiKeysSection />
-      <WalletSection account={account} onChange={reload} />
-      <SessionsSection />
-      <ActivitySection />
-      <DataExportSection />
-    </div>
+    <>
+      <div className="admin-grid">
+        <AccountSection account={account} onChange={reload} />
+        <TwoFactorSection account={account} onChange={reload} />
+        <ApiKeysSection />
+        <WalletSection account={account} onChange={reload} />
+        <SessionsSection />
+        <ActivitySection />
+        <DataExportSection />
+      </div>
+      <OperatorPanel roles={account.roles} />
+    </>
   );
 }
 

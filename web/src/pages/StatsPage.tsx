@@ -1,5 +1,16 @@
 import { PageHeading } from '../components/PageHeading';
+import { StatsDashboard } from '../components/stats/StatsDashboard';
+import { SettlementSection } from '../components/settlement/SettlementSection';
+
+const DESCRIPTION =
+  'Public venue statistics: what trading in the dark saved against the lit market, matched volume, fees and uptime.';
 
 export function StatsPage() {
-  return <PageHeading title="Stats" description="Coming soon: venue statistics." />;
+  return (
+    <>
+      <PageHeading title="Stats" description={DESCRIPTION} />
+      <StatsDashboard />
+      <SettlementSection />
+    </>
+  );
 }

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useSession } from '../auth/AuthProvider';
 import { BalanceCard } from '../components/BalanceCard';
+import { FundingPanel } from '../components/settlement/FundingPanel';
 import { SignedOutNotice } from '../components/auth/SignedOutNotice';
 import { PageHeading } from '../components/PageHeading';
 import { MarketDetail } from '../components/markets/MarketDetail';
@@ -14,6 +15,10 @@ import { PositionsCard } from '../components/trading/PositionsCard';
 import { TradesTape } from '../components/trading/TradesTape';
 import { useMyOrders, useMyPositions } from '../components/trading/hooks';
 import { MarketsQuery } from '../graphql/operations';
+import { AdvancedTrade } from '../components/advanced/AdvancedTrade';
+import { setTradeMode, useTradeMode } from '../components/advanced/tradeMode';
+import { ToggleGroup } from '../components/trading/ToggleGroup';
+import { ReferralButton } from '../components/referral/ReferralButton';
 
 const DEFAULT_MARKET = 'BTC-USDT-PERP';
 const MARKETS_REFRESH_MS = 1_000;
@@ -29,6 +34,7 @@ export function TradePage() {
   const signedIn = useSession() !== null;
   const positions = useMyPositions();
   const orders = useMyOrders();
+  const mode = useTradeMode();
 
   return (
     <>
@@ -36,6 +42,35 @@ export function TradePage() {
         title="Trade"
         description={DESCRIPTION}
       />
+      <div className="trade-toolbar">
+        <ToggleGroup
+          label="Interface mode"
+          value={mode}
+          onChange={setTradeMode}
+          options={[
+            { value: 'basic', label: 'Basic', testId: 'mode-basic', title: 'Market and limit orders, area chart' },
+            { value: 'advanced', label: 'Advanced', testId: 'mode-advanced', title: 'Every order type, candles, book, shortcuts' },
+          ]}
+        />
+        {signedIn ? <ReferralButton /> : null}
+      </div>
+      {mode === 'advanced' ? (
+        <div className="trade-grid trade-grid-advanced">
+          <div className="trade-column">
+            <MarketsTable markets={markets} error={error} selected={selected} onSelect={setSelected} />
+            {signedIn ? <BalanceCard /> : null}
+          </div>
+          <div className="trade-column">
+            <AdvancedTrade
+              symbol={selected}
+              market={market}
+              markets={markets}
+              orders={orders.data}
+              signedIn={signedIn}
+            />
+          </div>
+        </div>
+      ) : (
       <div className="trade-grid">
         <div className="trade-column">
           <MarketsTable
@@ -49,6 +84,7 @@ export function TradePage() {
               <PositionsCard positions={positions.data} error={positions.error} markets={markets} />
               <OpenOrdersCard orders={orders.data} error={orders.error} markets={markets} />
               <BalanceCard />
+              <FundingPanel />
             </>
           ) : (
             <SignedOutNotice title="Positions, orders and balance" testId="private-panels-signed-out" />
@@ -69,6 +105,7 @@ export function TradePage() {
           <ReferenceBookCard symbol={selected} decimals={marketDecimals(market)} />
         </div>
       </div>
+      )}
     </>
   );
 }

@@ -1,8 +1,9 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useAuth } from '../../auth/AuthProvider';
 import { useIsDemoServer } from '../../graphql/useServerInfo';
 import { LoginDialog } from './LoginDialog';
 import { RegisterDialog } from './RegisterDialog';
+import { isRegisterLink } from '../referral/referralLink';
 
 /** The top bar's right side: who is signed in and Log out, or the ways in. */
 export function AuthControls() {
@@ -10,6 +11,12 @@ export function AuthControls() {
   const demoServer = useIsDemoServer();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+
+  // A shared referral link (/register?ref=CODE) opens the sign-up dialog, code filled in.
+  useEffect(() => {
+    if (isRegisterLink() && session === null) openDialog('register');
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- once, on arrival
+  }, []);
 
   const startDemo = async () => {
     setBusy(true);

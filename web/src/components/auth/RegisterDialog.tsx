@@ -7,6 +7,7 @@ import { TERMS_VERSION, useIsDemoServer } from '../../graphql/useServerInfo';
 import { Modal } from '../Modal';
 import { DemoMailbox } from './DemoMailbox';
 import { Field, FormError, FormNotice, PasswordPolicy, meetsPasswordPolicy } from './fields';
+import { referralFromUrl } from '../referral/referralLink';
 
 /** Sign-up: email, password, the Terms, an optional referral code; then "check your inbox". */
 export function RegisterDialog() {
@@ -15,7 +16,7 @@ export function RegisterDialog() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [acceptedTerms, setAcceptedTerms] = useState(false);
-  const [referralCode, setReferralCode] = useState('');
+  const [referralCode, setReferralCode] = useState(() => referralFromUrl() ?? '');
   const [error, setError] = useState<string | null>(null);
   const [sentTo, setSentTo] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
