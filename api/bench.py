@@ -25,7 +25,25 @@ BENCH_SECRET = "bench-only-secret-" + "x" * 32
 
 
 def _machine() -> dict[str, Any]:
-    return {"cpus": os.cpu_count(), "python": platform.python_version()}
+    """Where and what was measured: the cores, Python, and the commit of the code."""
+    return {"cpus": os.cpu_count(), "python": platform.python_version(), "commit": _commit()}
+
+
+def _commit() -> str | None:
+    import subprocess
+
+    try:
+        found = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+            cwd=os.path.dirname(os.path.abspath(__file__)),
+        )
+    except OSError:
+        return None
+    return found.stdout.strip() or None
 
 
 def _percentile(samples: list[float], fraction: float) -> float:

@@ -24,6 +24,8 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
+from api.bench import _machine
+
 PROTOCOL = Subprotocol("graphql-transport-ws")
 TICKER = 'subscription { ticker(symbol: "BTC-USDT-PERP") { time } }'
 OPEN_BATCH = 200  # connections opened at once
@@ -102,7 +104,7 @@ async def run_fanout_bench(
             "messages_per_second": 50_000,
             "latency_ms_p99": 100,
         },
-        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "machine": _machine(),
     }
 
 

@@ -130,3 +130,31 @@ def test_bench_fanout_holds_sockets_and_measures_delivery(cli_env: dict[str, str
     report = json.loads(result.stdout)
     assert report["connections_alive_at_end"] == 20
     assert report["messages_per_second"] > 0 and report["latency_ms"]["p50"] > 0
+
+
+def test_bench_flash_reports_quotes_bets_and_resolution(cli_env: dict[str, str]) -> None:
+    result = godark(
+        "bench",
+        "flash",
+        "--quotes",
+        "200",
+        "--bets",
+        "100",
+        "--resolution-bets",
+        "100",
+        "--no-day",
+        env=cli_env,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["quote_us"]["samples"] == 200
+    assert report["resolution"]["bets"] == 100
+
+
+def test_bench_settlement_reports_throughput_and_confirmation(cli_env: dict[str, str]) -> None:
+    result = godark(
+        "bench", "settlement", "--trades", "500", "--seconds", "2", "--rate", "20", env=cli_env
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["benchmark"] == "settlement"
