@@ -89,9 +89,10 @@ async def confirmed_proof(client: httpx.AsyncClient, trade_id: str) -> dict[str,
 
 
 @pytest.fixture
-async def url(sqlite_url: str) -> str:
-    await asyncio.to_thread(upgrade, sqlite_url)
-    return sqlite_url
+async def url(database_url: str) -> str:
+    """Each test on SQLite and on this machine's PostgreSQL."""
+    await asyncio.to_thread(upgrade, database_url)
+    return database_url
 
 
 async def test_authorise_trade_prove_withdraw_and_read_it_back_through_solana(url: str) -> None:
