@@ -8,14 +8,15 @@ from typing import Any, TypeVar
 
 from strawberry.scalars import JSON
 
+from engine.accounts.emails import normalise_email
 from engine.accounts.roles import Action, Role
 from engine.accounts.service import LoginThrottled, SessionTokens
 from engine.accounts.store import moment
 from engine.errors import DomainError
-from engine.sim.demo_account import DemoAccount, DemoBalance
 from engine.store.database import StoredRow
+from engine.store.tables import MailOutboxRow
 from resolvers.context import Info
-from resolvers.ledger import balances_of
+from resolvers.ledger import balances_of, funds_of
 from schema import accounts as schema
 from schema.errors import NotAvailableError, RateLimitedError, UserError
 
@@ -401,9 +402,6 @@ async def demo_mailbox(info: Info, email: str) -> list[schema.MailMessage]:
     venue = info.context.venue
     if not venue.config.demo_mode or venue.config.smtp is not None:
         return []
-    from engine.accounts.emails import normalise_email
-    from engine.store.tables import MailOutboxRow
-
     try:
         address = normalise_email(email)
     except DomainError:
@@ -475,7 +473,7 @@ def _holdings_check(info: Info) -> Callable[[str], Awaitable[bool]]:
         venue = info.context.venue
         if venue.exchange.positions_of(account) or venue.exchange.open_orders(account):
             return True
-        return any(b.available + b.locked > 0 for b in _raw_balances(info, account))
+        return any(b.available + b.locked > 0 for b in funds_of(info, account).balances())
 
     return holds_anything
 
@@ -485,11 +483,6 @@ def _positions_check(info: Info) -> Callable[[str], Awaitable[bool]]:
         return bool(info.context.venue.exchange.positions_of(account))
 
     return has_positions
-
-
-def _raw_balances(info: Info, account: str) -> list[DemoBalance]:
-    venue = info.context.venue
-    return DemoAccount(venue.exchange, venue.submit, venue.clock, account=account).balances()
 
 
 def _at(value: Any) -> datetime:

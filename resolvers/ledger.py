@@ -90,10 +90,10 @@ def _vault_reference(account: str, kind: str, idempotency_key: str) -> str:
 
 
 def balances_of(info: Info, account: str) -> list[Balance]:
-    return [_balance(b.asset, b.available, b.locked) for b in _funds(info, account).balances()]
+    return [_balance(b.asset, b.available, b.locked) for b in funds_of(info, account).balances()]
 
 
-def _funds(info: Info, account: str) -> DemoAccount:
+def funds_of(info: Info, account: str) -> DemoAccount:
     venue = info.context.venue
     return DemoAccount(venue.exchange, venue.submit, venue.clock, account=account)
 

@@ -17,6 +17,7 @@ from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
 from solders.message import Message
 from solders.pubkey import Pubkey
+from solders.system_program import CreateAccountParams, create_account
 from solders.token.associated import get_associated_token_address
 from solders.transaction import Transaction
 from spl.memo.constants import MEMO_PROGRAM_ID
@@ -27,6 +28,7 @@ from spl.token.constants import TOKEN_PROGRAM_ID
 from engine.errors import DomainError
 
 USDT_DECIMALS = 6
+MINT_ACCOUNT_BYTES = 82  # the SPL Token mint layout
 # Solana's packet limit for one serialized transaction (PACKET_DATA_SIZE in the Solana SDK).
 # LiteSVM does not enforce it, so both backends check it themselves: the embedded chain must
 # refuse what a real cluster would refuse.
@@ -150,6 +152,63 @@ def wallet_token_account(owner: Pubkey, mint: Pubkey) -> Pubkey:
 def require_positive(amount: int) -> None:
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise InvalidChainAmount(f"amount must be a positive integer of base units, not {amount!r}")
+
+
+def create_mint_instructions(authority: Pubkey, mint: Pubkey, rent: int) -> list[Instruction]:
+    """A new USDT-like mint (6 decimals) whose mint authority is the settlement authority."""
+    return [
+        create_account(
+            CreateAccountParams(
+                from_pubkey=authority,
+                to_pubkey=mint,
+                lamports=rent,
+                space=MINT_ACCOUNT_BYTES,
+                owner=TOKEN_PROGRAM_ID,
+            )
+        ),
+        token_instructions.initialize_mint(
+            token_models.InitializeMintParams(
+                decimals=USDT_DECIMALS,
+                program_id=TOKEN_PROGRAM_ID,
+                mint=mint,
+                mint_authority=authority,
+            )
+        ),
+    ]
+
+
+def mint_to_instruction(
+    authority: Pubkey, mint: Pubkey, destination: Pubkey, amount: int
+) -> Instruction:
+    return token_instructions.mint_to(
+        token_models.MintToParams(
+            program_id=TOKEN_PROGRAM_ID,
+            mint=mint,
+            dest=destination,
+            mint_authority=authority,
+            amount=amount,
+        )
+    )
+
+
+def approve_instruction(
+    token_account: Pubkey, owner: Pubkey, delegate: Pubkey, amount: int
+) -> Instruction:
+    return token_instructions.approve(
+        token_models.ApproveParams(
+            program_id=TOKEN_PROGRAM_ID,
+            source=token_account,
+            delegate=delegate,
+            owner=owner,
+            amount=amount,
+        )
+    )
+
+
+def revoke_instruction(token_account: Pubkey, owner: Pubkey) -> Instruction:
+    return token_instructions.revoke(
+        token_models.RevokeParams(program_id=TOKEN_PROGRAM_ID, account=token_account, owner=owner)
+    )
 
 
 def memo_instruction(signer: Pubkey, text: str) -> Instruction:

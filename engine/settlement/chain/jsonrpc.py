@@ -12,6 +12,7 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+import base58
 from solders.pubkey import Pubkey
 from solders.signature import Signature
 from spl.token.constants import TOKEN_PROGRAM_ID
@@ -36,20 +37,9 @@ MAX_SIGNATURES = 1000  # Solana's limit for getSignaturesForAddress
 SOLANA_CORE_VERSION = "2.2.0"  # the runtime generation LiteSVM 0.x embeds; reported as such
 RENT_EXEMPT_EPOCH = 18_446_744_073_709_551_615  # u64::MAX, what Solana reports today
 
-_B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-
 
 class InvalidParams(Exception):
     pass
-
-
-def base58(data: bytes) -> str:
-    number = int.from_bytes(data, "big")
-    encoded = ""
-    while number > 0:
-        number, remainder = divmod(number, 58)
-        encoded = _B58_ALPHABET[remainder] + encoded
-    return "1" * (len(data) - len(data.lstrip(b"\0"))) + encoded
 
 
 class SolanaRpcView:
@@ -232,7 +222,7 @@ def _encoded_transaction(record: RecordedTransaction) -> dict[str, Any]:
                     {
                         "programIdIndex": instruction.program_id_index,
                         "accounts": list(bytes(instruction.accounts)),
-                        "data": base58(bytes(instruction.data)),
+                        "data": base58.b58encode(bytes(instruction.data)).decode(),
                         "stackHeight": None,
                     }
                     for instruction in message.instructions

@@ -24,19 +24,17 @@ from solders.keypair import Keypair
 from solders.litesvm import LiteSVM
 from solders.message import Message
 from solders.pubkey import Pubkey
-from solders.system_program import CreateAccountParams, create_account
 from solders.token.state import TokenAccount
 from solders.transaction import Transaction
 from solders.transaction_metadata import FailedTransactionMetadata, TransactionMetadata
 from spl.memo.constants import MEMO_PROGRAM_ID
 from spl.token import instructions as token_instructions
-from spl.token import models as token_models
 from spl.token.constants import TOKEN_PROGRAM_ID
 
 from engine.clock import Clock, SystemClock
 from engine.settlement.chain.base import (
     MAX_TRANSACTION_BYTES,
-    USDT_DECIMALS,
+    MINT_ACCOUNT_BYTES,
     BatchPart,
     ChainError,
     ChainRejected,
@@ -44,11 +42,15 @@ from engine.settlement.chain.base import (
     InsufficientTokenBalance,
     TokenAccountMissing,
     TokenAccountState,
+    approve_instruction,
     batch_instructions,
+    create_mint_instructions,
     memo_instruction,
+    mint_to_instruction,
     parse_batch_memo,
     plan_batch,
     require_positive,
+    revoke_instruction,
     transfer_instruction,
     wallet_token_account,
 )
@@ -58,7 +60,6 @@ log = structlog.get_logger(__name__)
 SLOT_SECONDS = 0.4  # mainnet's target slot time
 # Lamports given to the embedded authority: it pays every fee and every account's rent.
 AUTHORITY_LAMPORTS = 100_000 * 1_000_000_000
-MINT_ACCOUNT_BYTES = 82
 # How much history the embedded node keeps (an RPC node without a long-term store is similar).
 HISTORY_TRANSACTIONS = 200_000
 SIGNATURES_PER_ADDRESS = 5_000
@@ -153,25 +154,7 @@ class LiteSvmChain:
             return self._mint
         rent = self._svm.minimum_balance_for_rent_exemption(MINT_ACCOUNT_BYTES)
         self._send(
-            [
-                create_account(
-                    CreateAccountParams(
-                        from_pubkey=self.authority,
-                        to_pubkey=mint.pubkey(),
-                        lamports=rent,
-                        space=MINT_ACCOUNT_BYTES,
-                        owner=TOKEN_PROGRAM_ID,
-                    )
-                ),
-                token_instructions.initialize_mint(
-                    token_models.InitializeMintParams(
-                        decimals=USDT_DECIMALS,
-                        program_id=TOKEN_PROGRAM_ID,
-                        mint=mint.pubkey(),
-                        mint_authority=self.authority,
-                    )
-                ),
-            ],
+            create_mint_instructions(self.authority, mint.pubkey(), rent),
             [mint],
         )
         self._mint = mint.pubkey()
@@ -196,15 +179,7 @@ class LiteSvmChain:
         """Mint demo USDT to the owner's token account (embedded chain only)."""
         require_positive(amount)
         address = await self.create_wallet_token_account(owner)
-        mint_to = token_instructions.mint_to(
-            token_models.MintToParams(
-                program_id=TOKEN_PROGRAM_ID,
-                mint=self.mint,
-                dest=address,
-                mint_authority=self.authority,
-                amount=amount,
-            )
-        )
+        mint_to = mint_to_instruction(self.authority, self.mint, address, amount)
         # A numbered memo keeps two equal faucet grants in one slot distinct transactions.
         memo = memo_instruction(self.authority, f"godark:faucet:{next(self._faucet_counter)}")
         return self._send([mint_to, memo])
@@ -216,24 +191,12 @@ class LiteSvmChain:
         approval). The authority pays the fee, so an ephemeral wallet needs no SOL."""
         require_positive(amount)
         address = self._require_token_account(owner.pubkey()).address
-        instruction = token_instructions.approve(
-            token_models.ApproveParams(
-                program_id=TOKEN_PROGRAM_ID,
-                source=address,
-                delegate=self.authority,
-                owner=owner.pubkey(),
-                amount=amount,
-            )
-        )
+        instruction = approve_instruction(address, owner.pubkey(), self.authority, amount)
         return self._send([instruction], [owner])
 
     async def revoke(self, owner: Keypair) -> str:
         address = self._require_token_account(owner.pubkey()).address
-        instruction = token_instructions.revoke(
-            token_models.RevokeParams(
-                program_id=TOKEN_PROGRAM_ID, account=address, owner=owner.pubkey()
-            )
-        )
+        instruction = revoke_instruction(address, owner.pubkey())
         return self._send([instruction], [owner])
 
     async def deposit_from(self, owner: Pubkey, amount: int, memo: str) -> str:

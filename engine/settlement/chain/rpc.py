@@ -24,16 +24,14 @@ from solders.keypair import Keypair
 from solders.message import Message
 from solders.pubkey import Pubkey
 from solders.signature import Signature
-from solders.system_program import CreateAccountParams, create_account
 from solders.token.state import TokenAccount
 from solders.transaction import Transaction
 from spl.token import instructions as token_instructions
-from spl.token import models as token_models
 from spl.token.constants import TOKEN_PROGRAM_ID
 
 from engine.settlement.chain.base import (
     MAX_TRANSACTION_BYTES,
-    USDT_DECIMALS,
+    MINT_ACCOUNT_BYTES,
     ChainError,
     ChainRejected,
     ChainUnavailable,
@@ -41,19 +39,22 @@ from engine.settlement.chain.base import (
     InsufficientTokenBalance,
     TokenAccountMissing,
     TokenAccountState,
+    approve_instruction,
     batch_instructions,
+    create_mint_instructions,
     memo_instruction,
     memos_of_rpc_field,
+    mint_to_instruction,
     parse_batch_memo,
     plan_batch,
     require_positive,
+    revoke_instruction,
     transfer_instruction,
     wallet_token_account,
 )
 
 log = structlog.get_logger(__name__)
 
-MINT_ACCOUNT_BYTES = 82
 TOKEN_ACCOUNT_BYTES = 165
 # How far back find_batch looks in the authority's history (pages of 1000 signatures).
 FIND_BATCH_PAGES = 5
@@ -119,25 +120,7 @@ class RpcChain:
             )
         ).value
         await self._send(
-            [
-                create_account(
-                    CreateAccountParams(
-                        from_pubkey=self.authority,
-                        to_pubkey=mint.pubkey(),
-                        lamports=rent,
-                        space=MINT_ACCOUNT_BYTES,
-                        owner=TOKEN_PROGRAM_ID,
-                    )
-                ),
-                token_instructions.initialize_mint(
-                    token_models.InitializeMintParams(
-                        decimals=USDT_DECIMALS,
-                        program_id=TOKEN_PROGRAM_ID,
-                        mint=mint.pubkey(),
-                        mint_authority=self.authority,
-                    )
-                ),
-            ],
+            create_mint_instructions(self.authority, mint.pubkey(), rent),
             [mint],
         )
         self._mint = mint.pubkey()
@@ -159,38 +142,18 @@ class RpcChain:
         """Mint to the owner (only works when the authority is the mint's authority)."""
         require_positive(amount)
         address = await self.create_wallet_token_account(owner)
-        mint_to = token_instructions.mint_to(
-            token_models.MintToParams(
-                program_id=TOKEN_PROGRAM_ID,
-                mint=self.mint,
-                dest=address,
-                mint_authority=self.authority,
-                amount=amount,
-            )
-        )
+        mint_to = mint_to_instruction(self.authority, self.mint, address, amount)
         return await self._send([mint_to, memo_instruction(self.authority, "godark:faucet")])
 
     async def approve(self, owner: Keypair, amount: int) -> str:
         require_positive(amount)
         address = (await self._require_token_account(owner.pubkey())).address
-        instruction = token_instructions.approve(
-            token_models.ApproveParams(
-                program_id=TOKEN_PROGRAM_ID,
-                source=address,
-                delegate=self.authority,
-                owner=owner.pubkey(),
-                amount=amount,
-            )
-        )
+        instruction = approve_instruction(address, owner.pubkey(), self.authority, amount)
         return await self._send([instruction], [owner])
 
     async def revoke(self, owner: Keypair) -> str:
         address = (await self._require_token_account(owner.pubkey())).address
-        instruction = token_instructions.revoke(
-            token_models.RevokeParams(
-                program_id=TOKEN_PROGRAM_ID, account=address, owner=owner.pubkey()
-            )
-        )
+        instruction = revoke_instruction(address, owner.pubkey())
         return await self._send([instruction], [owner])
 
     async def deposit_from(self, owner: Pubkey, amount: int, memo: str) -> str:
