@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 WEB_STAMP := web/node_modules/.installed
-WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json -type f 2>/dev/null)
+WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.ts web/vite.widget.config.ts web/tsconfig.json web/codegen.ts schema.graphql -type f -not -path 'web/src/graphql/generated/*' 2>/dev/null)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install web lint typecheck schema services chromium clean

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -20,6 +21,7 @@ from starlette.types import Scope
 
 from api import __version__
 from api.auth import AccessPolicy
+from api.cluster_metrics import ReplicaCollector, replica_health
 from api.graphql import GoDarkGraphQL
 from api.metrics import venue_registry
 from api.middleware import RequestContextMiddleware
@@ -28,6 +30,8 @@ from api.settings import Settings
 from engine.accounts.approvals import ApprovalPolicy
 from engine.accounts.mail import SmtpConfig
 from engine.accounts.ratelimit import Tier
+from engine.cluster import ROLE_API
+from engine.flash.protection import ProtectionPolicy
 from engine.settlement.chain.jsonrpc import solana_rpc_app
 from engine.venue import Venue, VenueConfig
 
@@ -50,17 +54,22 @@ def create_app(settings: Settings | None = None, venue: Venue | None = None) -> 
         database_ok = await running.database.ping()
         bus_ok = await running.bus.healthy()
         healthy = database_ok and bus_ok
-        return JSONResponse(
-            {
-                "status": "ok" if healthy else "degraded",
-                "version": __version__,
-                "database": "ok" if database_ok else "down",
-                "bus": "ok" if bus_ok else "down",
-            },
-            status_code=200 if healthy else 503,
-        )
+        body: dict[str, object] = {
+            "status": "ok" if healthy else "degraded",
+            "version": __version__,
+            "database": "ok" if database_ok else "down",
+            "bus": "ok" if bus_ok else "down",
+            # Which process answered: `serve --workers N` runs N behind one port.
+            "role": running.config.role,
+            "pid": os.getpid(),
+        }
+        replica = replica_health(running)
+        if replica is not None:
+            body["replica"] = replica
+        return JSONResponse(body, status_code=200 if healthy else 503)
 
     venue_metrics = venue_registry(running)
+    venue_metrics.register(ReplicaCollector(running))
 
     async def metrics(_request: Request) -> Response:
         body = generate_latest() + generate_latest(venue_metrics)
@@ -79,8 +88,9 @@ def create_app(settings: Settings | None = None, venue: Venue | None = None) -> 
         Route("/healthz", healthz),
         Route("/metrics", metrics),
     ]
-    if running.settlement.embedded is not None:
-        # The embedded chain, read through standard Solana clients (docs/settlement-chain.md).
+    if running.settlement.embedded is not None and running.config.role != ROLE_API:
+        # The embedded chain, read through standard Solana clients (docs/settlement-chain.md);
+        # with many processes it lives in the engine process, which serves no HTTP.
         routes.append(
             Route("/solana", solana_rpc_app(running.settlement.embedded), methods=["POST"])
         )
@@ -100,6 +110,7 @@ def venue_config(settings: Settings) -> VenueConfig:
     return VenueConfig(
         database_url=settings.database_url,
         redis_url=settings.redis_url,
+        redis_prefix=settings.redis_prefix,
         demo_mode=settings.demo,
         price_sources=tuple(settings.price_sources),
         market_makers=settings.market_makers,
@@ -110,6 +121,9 @@ def venue_config(settings: Settings) -> VenueConfig:
         solana_rpc_url=settings.solana_rpc_url,
         public_url=settings.web_url,
         smtp=_smtp(settings),
+        protection=ProtectionPolicy(
+            reality_check_interval=timedelta(seconds=settings.reality_check_seconds)
+        ),
         approvals=ApprovalPolicy(
             threshold=settings.approval_threshold,
             signers=settings.approval_signers,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import platform
 import random
@@ -14,6 +15,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
 
 from engine.clock import SystemClock
 from engine.ledger import USDT, AccountKey, AccountPurpose, EntryRequest, Ledger, Leg, OwnerKind
@@ -255,12 +258,13 @@ OPEN_DEMO = "mutation { openDemoAccount { ... on SignedIn { accessToken } } }"
 
 
 async def run_orders_bench(
-    database_url: str, requests: int, concurrency: int, rounds: int
+    database_url: str, requests: int, concurrency: int, rounds: int, over: str = "http"
 ) -> dict[str, Any]:
     """placeOrder end to end: a real `godark serve` on loopback, this process the client.
 
-    Orders rest far below the market, so every request takes the whole path — HTTP,
-    GraphQL, the sequencer's journal and ledger transaction — without matching noise.
+    Orders rest far below the market, so every request takes the whole path — HTTP (or a
+    graphql-transport-ws socket per concurrent caller with `over="ws"`), GraphQL, the
+    sequencer's journal and ledger transaction — without matching noise.
     """
     import socket
     import subprocess
@@ -296,24 +300,33 @@ async def run_orders_bench(
             opened = (await client.post("/graphql", json={"query": OPEN_DEMO})).json()
             token = opened["data"]["openDemoAccount"]["accessToken"]
             client.headers["Authorization"] = f"Bearer {token}"
+            sockets = (
+                await _order_sockets(f"ws://127.0.0.1:{port}/graphql", token, concurrency)
+                if over == "ws"
+                else None
+            )
             for round_number in range(rounds):
 
                 async def place(index: int, round_number: int = round_number) -> None:
-                    body = {
-                        "query": PLACE_ORDER,
-                        "variables": {"id": f"bench-{round_number}-{index}"},
-                    }
-                    response = await client.post("/graphql", json=body)
-                    result = response.json()["data"]["placeOrder"]
+                    variables = {"id": f"bench-{round_number}-{index}"}
+                    if sockets is None:
+                        body = {"query": PLACE_ORDER, "variables": variables}
+                        response = await client.post("/graphql", json=body)
+                        result = response.json()["data"]["placeOrder"]
+                    else:
+                        result = await _place_over_socket(sockets, variables)
                     if result["__typename"] != "OrderPlaced":
                         raise RuntimeError(f"order refused: {result}")
 
                 results.append(await _timed_round(requests, concurrency, place))
+            if sockets is not None:
+                while not sockets.empty():
+                    await sockets.get_nowait().close()
     finally:
         server.terminate()
         await asyncio.wait_for(server.wait(), 30)
     return {
-        "benchmark": "place_order_http",
+        "benchmark": f"place_order_{over}",
         "database": database_url.split(":", 1)[0],
         "requests_per_round": requests,
         "concurrency": concurrency,
@@ -322,6 +335,41 @@ async def run_orders_bench(
         "targets": {"orders_per_second": 1_000, "latency_ms_p99": 50},
         "machine": _machine(),
     }
+
+
+async def _order_sockets(url: str, token: str, count: int) -> asyncio.Queue[ClientConnection]:
+    """Signed-in graphql-transport-ws sockets, one per concurrent caller."""
+    sockets: asyncio.Queue[ClientConnection] = asyncio.Queue()
+    for _ in range(count):
+        ws = await connect(url, subprotocols=[Subprotocol("graphql-transport-ws")])
+        init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
+        await ws.send(json.dumps(init))
+        while json.loads(await ws.recv())["type"] != "connection_ack":
+            pass
+        sockets.put_nowait(ws)
+    return sockets
+
+
+async def _place_over_socket(
+    sockets: asyncio.Queue[ClientConnection], variables: dict[str, str]
+) -> dict[str, Any]:
+    """One placeOrder as a graphql-transport-ws operation; its `next` is the answer."""
+    ws = await sockets.get()
+    try:
+        operation = variables["id"]
+        payload = {"query": PLACE_ORDER, "variables": variables}
+        await ws.send(json.dumps({"id": operation, "type": "subscribe", "payload": payload}))
+        while True:
+            message = json.loads(await ws.recv())
+            if message["type"] == "ping":
+                await ws.send('{"type":"pong"}')
+            elif message.get("id") == operation and message["type"] == "next":
+                result: dict[str, Any] = message["payload"]["data"]["placeOrder"]
+                return result
+            elif message.get("id") == operation and message["type"] == "error":
+                raise RuntimeError(f"order failed: {message['payload']}")
+    finally:
+        sockets.put_nowait(ws)
 
 
 async def _wait_until_tradable(client: httpx.AsyncClient, server: Any) -> None:

@@ -52,6 +52,7 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from api.graphql import MAX_MESSAGE_BYTES
     from api.logging import configure_logging
     from engine.store.migrations import upgrade
 
@@ -66,7 +67,9 @@ def serve(
     if settings.demo:
         upgrade(settings.database_url)
     if workers is not None:
-        _serve_workers(settings, workers)
+        from api.workers import serve_workers
+
+        serve_workers(settings, workers)
         return
     uvicorn.run(
         create_app(settings),
@@ -75,34 +78,8 @@ def serve(
         log_config=None,
         access_log=False,
         proxy_headers=False,
+        ws_max_size=MAX_MESSAGE_BYTES,
     )
-
-
-def _serve_workers(settings: Settings, workers: int) -> None:
-    """One `godark engine` child and N uvicorn worker processes of the api role on one port
-    (the kernel spreads connections across them); the engine stops with the server."""
-    import subprocess
-
-    import uvicorn
-
-    os.environ["GODARK_BIND"] = settings.bind  # the workers read their settings afresh
-    engine_process = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "engine"], env={**os.environ, "GODARK_ROLE": "engine"}
-    )
-    try:
-        uvicorn.run(
-            "api.app:create_app",
-            factory=True,
-            workers=workers,
-            host=settings.host,
-            port=settings.port,
-            log_config=None,
-            access_log=False,
-            proxy_headers=False,
-        )
-    finally:
-        engine_process.terminate()
-        engine_process.wait(timeout=30)
 
 
 @app.command()
@@ -219,6 +196,9 @@ def bench_fanout(
     connections: Annotated[int, typer.Option(min=1)] = 10_000,
     subscribers: Annotated[int, typer.Option(min=1)] = 5_000,
     seconds: Annotated[float, typer.Option(min=1)] = 20.0,
+    generators: Annotated[
+        int, typer.Option(min=1, help="load-generator processes sharing the sockets")
+    ] = 1,
 ) -> None:
     """Open N sockets, subscribe some to one public stream, measure delivery (JSON)."""
     _quiet_logs()
@@ -228,7 +208,9 @@ def bench_fanout(
 
     with tempfile.TemporaryDirectory() as directory:
         database = f"sqlite+aiosqlite:///{directory}/fanout.db"
-        result = asyncio.run(run_fanout_bench(database, connections, subscribers, seconds))
+        result = asyncio.run(
+            run_fanout_bench(database, connections, subscribers, seconds, generators)
+        )
     typer.echo(json.dumps(result, indent=2))
 
 
@@ -328,11 +310,15 @@ def bench_orders(
     requests: Annotated[int, typer.Option(min=1)] = 3_000,
     concurrency: Annotated[int, typer.Option(min=1)] = 32,
     rounds: Annotated[int, typer.Option(min=1)] = 3,
+    over: Annotated[str, typer.Option(help="http, or ws (graphql-transport-ws)")] = "http",
 ) -> None:
-    """placeOrder over HTTP against a real server on loopback (GODARK_DATABASE_URL)."""
+    """placeOrder over HTTP or WebSocket against a real server on loopback."""
     from api.bench import run_orders_bench
 
-    result = asyncio.run(run_orders_bench(_settings().database_url, requests, concurrency, rounds))
+    if over not in ("http", "ws"):
+        raise typer.BadParameter("--over is http or ws")
+    database = _settings().database_url
+    result = asyncio.run(run_orders_bench(database, requests, concurrency, rounds, over))
     typer.echo(json.dumps(result, indent=2))
 
 

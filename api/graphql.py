@@ -8,7 +8,7 @@ import math
 import time
 from collections import Counter
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from cross_web import HTTPException
 from graphql import GraphQLError
@@ -36,7 +36,13 @@ from api.auth import (
     authenticate_request,
     request_meta,
 )
-from api.fanout import OUTBOX_SIZE, SLOW_CONSUMER_CLOSE_CODE, SharedStreams, shareable
+from api.fanout import (
+    OUTBOX_SIZE,
+    SLOW_CONSUMER_CLOSE_CODE,
+    DirectTextFrames,
+    SharedStreams,
+    shareable,
+)
 from engine.accounts.ratelimit import TIER_LIMITS, Tier
 from engine.accounts.roles import Forbidden
 from engine.errors import DomainError
@@ -51,6 +57,9 @@ KEEP_ALIVE_CLOSE_CODE = 4499
 CONNECTION_INIT_TIMEOUT = timedelta(seconds=5)
 MAX_SUBSCRIPTIONS_PER_CONNECTION = 1_000  # the highest tier's; each tier's own applies
 RATE_LIMITED_CLOSE_CODE = 4429
+# The largest WebSocket message a client may send (uvicorn closes with 1009 beyond it):
+# the biggest legitimate document is a few KB; 16 MB, uvicorn's default, invites abuse.
+MAX_MESSAGE_BYTES = 256 * 1024
 
 
 class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
@@ -73,6 +82,10 @@ class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             self._keep_alive_task = asyncio.create_task(self._keep_alive())
 
     async def handle_message(self, message: Any) -> None:
+        if not isinstance(message, dict):
+            # strawberry indexes the message by "type" and would crash on a JSON array.
+            await self.websocket.close(4400, "Invalid message")
+            return
         if self.connection_acknowledged and message.get("type") not in ("ping", "pong"):
             key, tier = self._limits_key()
             if tier is not None:
@@ -80,7 +93,7 @@ class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 if not (await limiter.ws_message(key, tier)).allowed:
                     await self.websocket.close(RATE_LIMITED_CLOSE_CODE, "Rate limited")
                     return
-        await super().handle_message(message)
+        await super().handle_message(cast(Any, message))
 
     async def send_message(self, message: Any) -> None:
         self.enqueue(self.view.encode_json(message))
@@ -93,11 +106,29 @@ class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         try:
             self._outbox.put_nowait(text if isinstance(text, str) else text.decode())
         except asyncio.QueueFull:
-            if not self._dropping:
-                self._dropping = True
-                if self._writer is not None:
-                    self._writer.cancel()
-                asyncio.create_task(self._drop_slow_consumer())  # noqa: RUF006
+            self._drop()
+
+    def deliver_shared(self, text: str) -> None:
+        """A shared stream's frame: written straight to the socket when it can be, through
+        the outbox while earlier frames still wait there (so order is kept)."""
+        direct = self._direct_frames()
+        if direct is None or (self._outbox is not None and not self._outbox.empty()):
+            self.enqueue(text)
+        elif not direct.write(text):
+            self._drop()
+
+    def _direct_frames(self) -> DirectTextFrames | None:
+        socket = getattr(self.websocket, "ws", None)
+        state = getattr(socket, "scope", {}).get("state") or {}
+        direct: DirectTextFrames | None = state.get("direct_frames")
+        return direct
+
+    def _drop(self) -> None:
+        if not self._dropping:
+            self._dropping = True
+            if self._writer is not None:
+                self._writer.cancel()
+            asyncio.create_task(self._drop_slow_consumer())  # noqa: RUF006
 
     async def _write(self, outbox: asyncio.Queue[str]) -> None:
         socket = self._socket()
@@ -209,7 +240,7 @@ class _SharedSubscriber:
         self._done = asyncio.Event()
 
     def deliver(self, frame: str) -> None:
-        self._handler.enqueue(frame)
+        self._handler.deliver_shared(frame)
 
     def finish(self, frame: str) -> None:
         if self._done.is_set():
@@ -279,11 +310,25 @@ class GoDarkGraphQL(GraphQL[Context, None]):
             response = _error_response(scope, refusal.reason, "BAD_REQUEST", refusal.status_code)
         await response(scope, receive, send)
 
+    def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
+        """A page of any other site may open a socket: the odds widget (/widget.js) does.
+        Nothing ambient rides on the handshake (no cookies: a socket is signed in only by its
+        connection_init payload), and `on_ws_connect` keeps another site's socket anonymous,
+        as CORS keeps its HTTP requests (api/app.py): it gets public data only."""
+        request.state.cross_origin = True
+        return True
+
     async def on_ws_connect(self, context: Context) -> Any:
         connection = context.request
         assert isinstance(connection, WebSocket)
         meta = request_meta(connection, self.policy)
         context.meta = meta
+        if getattr(connection.state, "cross_origin", False) and _carries_credentials(
+            context.connection_params
+        ):
+            raise ConnectionRejectionError(
+                {"code": "FORBIDDEN", "message": "sockets from other sites are anonymous"}
+            )
         try:
             context.principal = await authenticate_connection_init(
                 self._venue, context.connection_params, meta, self.policy
@@ -314,8 +359,18 @@ class GoDarkGraphQL(GraphQL[Context, None]):
         )
 
 
+def _carries_credentials(payload: Any) -> bool:
+    """The connection_init fields that sign a socket in (api/auth.py)."""
+    credentials = ("authorization", "Authorization", "apiKey")
+    return isinstance(payload, dict) and any(payload.get(field) for field in credentials)
+
+
 def _limits_key(context: Context, policy: AccessPolicy) -> tuple[str, Tier | None]:
-    """Whose allowance a socket spends: its principal's, or its IP's when anonymous."""
+    """Whose allowance a socket spends: its principal's, or its IP's when anonymous. With
+    GODARK_RATE_LIMITS=false no tier applies (capacity benchmarks)."""
+    if not context.venue.config.rate_limits:
+        key = context.principal.account_id if context.principal else f"ip:{context.meta.ip}"
+        return key, None
     if context.principal is not None:
         return context.principal.account_id, Tier.named(context.principal.tier)
     return f"ip:{context.meta.ip}", policy.anonymous_tier

@@ -8,6 +8,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from api.fanout import DirectTextFrames
 from engine.venue import Venue
 
 HTTP_REQUESTS = Counter(
@@ -49,6 +50,11 @@ class VenueCollector(Collector):
         self._venue = venue
 
     def collect(self) -> Iterator[Metric]:
+        yield CounterMetricFamily(
+            "godark_websocket_direct_frames",
+            "Shared-subscription frames written straight to the socket (no ASGI send path)",
+            value=DirectTextFrames.frames_written,
+        )
         oracle = self._venue.oracle
         rejected = CounterMetricFamily(
             "godark_oracle_rejected_payloads",

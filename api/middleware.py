@@ -10,6 +10,7 @@ import uuid
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.fanout import DirectTextFrames
 from api.metrics import HTTP_LATENCY, HTTP_REQUESTS, WEBSOCKET_CONNECTIONS, route_label
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -73,6 +74,8 @@ class RequestContextMiddleware:
                 message["headers"] = [*headers, (REQUEST_ID_HEADER, request_id.encode())]
             await send(message)
 
+        # Shared subscription frames skip the ASGI path and go straight to this socket.
+        scope["state"]["direct_frames"] = DirectTextFrames.of(send)
         WEBSOCKET_CONNECTIONS.inc()
         log.info("websocket_open", path=scope["path"])
         started = time.perf_counter()

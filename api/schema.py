@@ -24,6 +24,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from api.metrics import GRAPHQL_LATENCY, GRAPHQL_OPERATIONS
+from engine.store.outages import is_database_unreachable
 from resolvers import accounts, admin, ledger, settlement, sports, system, trading
 from resolvers import flash as flash_resolvers
 from resolvers import markets as market_data
@@ -73,6 +74,10 @@ class Query:
     )
     balances: list[Balance] = strawberry.field(
         resolver=ledger.my_balances, description="Your balances (READ)."
+    )
+    my_referrals: account_types.ReferralStats = strawberry.field(
+        resolver=accounts.my_referrals,
+        description="Your referral code and link, sign-ups, their volume and your rewards.",
     )
     sessions: list[account_types.AuthSession] = strawberry.field(
         resolver=accounts.sessions, description="Your signed-in devices."
@@ -425,6 +430,13 @@ class Subscription:
         resolver=market_data.ticker,
         description="Index, mark and reference NBBO of a market, at most ten times a second.",
     )
+    reference_book: AsyncGenerator[ReferenceBook, None] = strawberry.subscription(
+        resolver=market_data.reference_book_stream,
+        description=(
+            "Top levels of the lit reference market (never our own dark book): now, then "
+            "at most twice a second while they change; public."
+        ),
+    )
     flash_ticker: AsyncGenerator[flash_types.FlashMarketUpdate, None] = strawberry.subscription(
         resolver=flash_resolvers.flash_ticker,
         description="Active flash markets now, then their changes, at most every 400 ms each.",
@@ -451,6 +463,27 @@ def is_unexpected(error: GraphQLError) -> bool:
     """Errors we raised on purpose (validation, bad input) reach the client; faults do not."""
     original = error.original_error
     return original is not None and not isinstance(original, (GraphQLError, ValueError))
+
+
+def _database_unreachable(error: GraphQLError) -> bool:
+    return error.original_error is not None and is_database_unreachable(error.original_error)
+
+
+class MaskFaults(MaskErrors):
+    """Faults reach the client without internals; an unreachable database with a code of its
+    own, so that clients know to try again shortly rather than report a bug."""
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        if not _database_unreachable(error):
+            return super().anonymise_error(error)
+        return GraphQLError(
+            message="the database is unreachable; try again shortly",
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": "DATABASE_UNAVAILABLE"},
+        )
 
 
 class OperationMetrics(SchemaExtension):
@@ -481,7 +514,9 @@ class GoDarkSchema(strawberry.Schema):
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         for error in errors:
-            if is_unexpected(error):
+            if _database_unreachable(error):  # an outage, not a bug: no stack trace
+                log.warning("graphql_database_unreachable", path=error.path)
+            elif is_unexpected(error):
                 log.error(
                     "graphql_unexpected_error", path=error.path, exc_info=error.original_error
                 )
@@ -504,7 +539,7 @@ def build_schema() -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=MAX_QUERY_TOKENS),
         lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
-        lambda: MaskErrors(should_mask_error=is_unexpected, error_message="Internal error."),
+        lambda: MaskFaults(should_mask_error=is_unexpected, error_message="Internal error."),
         OperationMetrics,
         RequestIdExtension,
     ]

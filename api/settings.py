@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, description="redis://host:port/db; unset = in-process"
     )
+    redis_prefix: str = Field(
+        default="godark",
+        pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+        description="names this venue's Redis channels and keys; venues sharing a Redis differ",
+    )
     solana_rpc_url: str | None = Field(default=None, description="Solana JSON-RPC; unset = LiteSVM")
     jwt_secret: SecretStr | None = Field(default=None, description="HS256 key for access tokens")
     demo: bool = Field(
@@ -75,6 +80,11 @@ class Settings(BaseSettings):
         default=CURRENT_TERMS_VERSION,
         description="current Terms of Service; trading needs it accepted",
         max_length=16,
+    )
+    reality_check_seconds: int = Field(
+        default=30 * 60,
+        ge=10,
+        description="play time between reality checks; jurisdictions differ (20, 30, 60 min)",
     )
     approval_threshold: int = Field(default=3, description="admins needed for a critical op")
     approval_signers: int = Field(default=5, description="admins who may approve")

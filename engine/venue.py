@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,26 +25,32 @@ from engine.accounts.ratelimit import (
     RateLimiter,
     UnlimitedBucketStore,
 )
-from engine.accounts.ratelimit_redis import RedisBucketStore
+from engine.accounts.ratelimit_redis import FallbackBucketStore, RedisBucketStore
+from engine.accounts.referrals import ReferralProgram
 from engine.accounts.service import REVOCATION_TOPIC, AccountsConfig, AccountService
 from engine.bus import EventBus, bus_for
 from engine.clock import Clock, SystemClock
-from engine.cluster import ROLE_ALL, ROLE_API, Role, require_cluster_backing
+from engine.cluster import ROLE_ALL, ROLE_API, ROLE_ENGINE, Role, require_cluster_backing
 from engine.cluster.api_node import ApiNode
+from engine.cluster.feeds import MarketDataFollower, MarketDataRelay
+from engine.cluster.replica import JournalReplica
 from engine.flash.creator import FlashCreator, FlashCreatorDriver
+from engine.flash.protection import ProtectionPolicy
 from engine.flash.street_driver import StreetDriver, StreetDriverTask
 from engine.heartbeat import HeartbeatTicker
 from engine.ledger import Ledger
 from engine.oracle.feeds import LiveVenueFeed, adapters_for
+from engine.oracle.model import SourceEvent
 from engine.oracle.prices import PriceOracle
-from engine.oracle.sports import SportsOracle
+from engine.oracle.sports import ProviderClient, SportsOracle
+from engine.oracle.sports import Publish as SportsPublish
 from engine.oracle.symbols import perp_symbol
 from engine.settlement.runtime import SettlementRuntime
 from engine.sim.demo_account import DemoAccount
 from engine.sim.market_makers import SimulatedMarketMakers
-from engine.sim.sports_providers import build_demo_sports_oracle
+from engine.sim.sports_providers import InProcessProviderClient, build_demo_providers
 from engine.sim.venues import SimulatedPriceFeed, SimulatedVenues
-from engine.stats import StatsRecorder
+from engine.stats import SavedStatsFollower, StatsRecorder
 from engine.store.candles import CandleRepository
 from engine.store.database import Database
 from engine.store.markets import load_markets
@@ -61,6 +68,10 @@ from engine.trading.sequencer import Sequencer, SequencerStopped
 from engine.trading.timers import EngineTimers
 
 HOUSEKEEPING_INTERVAL = timedelta(minutes=10)
+# The longest a command waits for its turn in the engine (as an API process waits for the
+# engine process: engine/cluster/api_node.py).
+ENGINE_QUEUE_TIMEOUT_SECONDS = 10.0
+REDIS_TIMEOUT_SECONDS = 2.0
 REVOCATION_RETRY_SECONDS = 2.0
 # The demo's house LP for flash markets, funded once (the fixed reference makes it idempotent).
 DEMO_FLASH_LIQUIDITY = 1_000_000 * 1_000_000  # micro-USDT
@@ -78,6 +89,8 @@ class VenueConfig:
     database_url: str
     redis_url: str | None
     demo_mode: bool
+    # Names this venue's Redis channels and cluster keys (`<prefix>:...`).
+    redis_prefix: str = "godark"
     simulation_seed: int = 7
     # Venues to stream real prices from; empty = simulated venues in demo mode.
     price_sources: tuple[str, ...] = ()
@@ -93,6 +106,8 @@ class VenueConfig:
     role: Role = ROLE_ALL
     # Settlement chain: unset = LiteSVM embedded in the process (docs/settlement-chain.md).
     solana_rpc_url: str | None = None
+    # Player protection: reality-check interval and the rest (docs/player-protection.md).
+    protection: ProtectionPolicy = field(default_factory=ProtectionPolicy)
 
 
 @dataclass
@@ -110,11 +125,13 @@ class Venue:
     sequencer: Sequencer | None = None
     demo: DemoAccount | None = None
     sports: SportsOracle | None = None
-    stats: StatsRecorder | None = None  # public execution statistics (engine/stats)
+    # Public execution statistics (engine/stats); an API process's follow the engine's saves.
+    stats: StatsRecorder | SavedStatsFollower | None = None
     accounts: AccountService = field(init=False, repr=False)
     keys: KeyService = field(init=False, repr=False)
     limiter: RateLimiter = field(init=False, repr=False)
     funds: Funds = field(init=False, repr=False)
+    referrals: ReferralProgram = field(init=False, repr=False)
     administration: Administration = field(init=False, repr=False)
     _mail: MailSender | None = field(default=None, repr=False)
     _redis: Redis | None = field(default=None, repr=False)
@@ -126,6 +143,9 @@ class Venue:
     _street_driver: StreetDriverTask | None = field(default=None, repr=False)
     _maintenance: asyncio.Task[None] | None = field(default=None, repr=False)
     _cluster: ApiNode | None = field(default=None, repr=False)  # the api role's engine link
+    # The engine role's oracle inputs out to the API processes; an API process's in from it.
+    _market_data_relay: MarketDataRelay | None = field(default=None, repr=False)
+    _market_data: MarketDataFollower | None = field(default=None, repr=False)
     settlement: SettlementRuntime = field(init=False, repr=False)
 
     @classmethod
@@ -134,29 +154,24 @@ class Venue:
         require_cluster_backing(config.role, config.database_url, config.redis_url)
         database = Database(config.database_url)
         ledger = Ledger(database, clock)
-        bus = bus_for(config.redis_url)
+        bus = bus_for(config.redis_url, config.redis_prefix)
         candles = CandleRepository(database)
         simulated = SimulatedVenues(clock.now(), seed=config.simulation_seed)
         alarms = _OracleAlarms(bus)
         # An API process's oracle serves market data only: the engine's stores the candles.
         save_candles = None if config.role == ROLE_API else candles.save
         oracle = PriceOracle(simulated.assets, clock, alarms.publish, save_candles)
-        price_feed: SimulatedPriceFeed | LiveVenueFeed | None = None
-        if config.price_sources:
-            price_feed = LiveVenueFeed(
-                adapters_for(config.price_sources),
-                oracle.assets,
-                clock,
-                oracle.ingest,
-                oracle.reject,
-            )
-        elif config.demo_mode:
-            price_feed = SimulatedPriceFeed(simulated, clock, oracle.ingest)
-        sports = (
-            build_demo_sports_oracle(clock, bus.publish, config.simulation_seed)
-            if config.demo_mode
-            else None
+        # Many processes: the engine alone reads the venues and providers and relays what its
+        # oracles take in; API processes feed their oracles from that (engine/cluster/feeds.py).
+        relay = MarketDataRelay(bus.publish) if config.role == ROLE_ENGINE else None
+        follower = (
+            MarketDataFollower(bus, oracle.ingest, clock) if config.role == ROLE_API else None
         )
+        ingest = oracle.ingest if relay is None else relay.relaying(oracle.ingest)
+        price_feed = (
+            None if follower is not None else _price_feed(config, simulated, oracle, clock, ingest)
+        )
+        sports = _demo_sports_oracle(config, clock, bus, relay, follower)
         venue = cls(
             config=config,
             sports=sports,
@@ -168,6 +183,8 @@ class Venue:
             oracle=oracle,
             candles=candles,
             price_feed=price_feed,
+            _market_data_relay=relay,
+            _market_data=follower,
         )
         alarms.venue = venue
         venue._wire_accounts()
@@ -181,8 +198,13 @@ class Venue:
             replays = MemoryReplayCache(self.clock)
         elif self.config.redis_url:
             # Limits and replayed signatures must hold across every API process.
-            self._redis = Redis.from_url(self.config.redis_url)
-            store = RedisBucketStore(self._redis)
+            # Bounded waits: a request never hangs on a Redis that stopped answering.
+            self._redis = Redis.from_url(
+                self.config.redis_url,
+                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                socket_timeout=REDIS_TIMEOUT_SECONDS,
+            )
+            store = FallbackBucketStore(RedisBucketStore(self._redis), MemoryBucketStore())
             replays = RedisReplayCache(self._redis)
         else:
             store = MemoryBucketStore()
@@ -202,6 +224,7 @@ class Venue:
         )
         self.keys = KeyService(self.accounts, replays)
         self.funds = Funds(self.database, self.clock)
+        self.referrals = ReferralProgram(self.database, self.clock)
         operations = Operations(lambda: self.exchange, self.submit, self.clock)
         self.administration = Administration(self.accounts, self.config.approvals, operations.apply)
         self._mail = MailSender(self.database, self.clock, self.config.smtp)
@@ -216,12 +239,19 @@ class Venue:
             rpc_url=self.config.solana_rpc_url,
         )
 
+    @property
+    def replica(self) -> JournalReplica | None:
+        """An API process's read replica of the engine (None in the engine's own process)."""
+        return None if self._cluster is None else self._cluster.replica
+
     async def submit(self, command: Command) -> Outcome:
         if self._cluster is not None:
             return await self._cluster.submit(command)
         if self.sequencer is None:
             raise SequencerStopped("the trading engine has not started")
-        return await self.sequencer.submit(command)
+        # While the database is unreachable the queue backs up: callers get a clear "not
+        # applied" (ENGINE_UNAVAILABLE) instead of waiting for the outage to end.
+        return await self.sequencer.submit(command, queue_timeout=ENGINE_QUEUE_TIMEOUT_SECONDS)
 
     async def start(self) -> None:
         """Crash-only: a start after a crash is the same as any other start."""
@@ -229,7 +259,9 @@ class Venue:
         if self.config.role == ROLE_API:
             await self._start_api_role()
             return
-        self.exchange = Exchange(await load_markets(self.database))
+        self.exchange = Exchange(
+            await load_markets(self.database), protection_policy=self.config.protection
+        )
         self.sequencer = Sequencer(
             self.exchange,
             self.database,
@@ -237,6 +269,10 @@ class Venue:
             self.clock,
             self._publish,
         )
+        # Loaded before the replay, which adds what the saved statistics did not count yet.
+        self.stats = StatsRecorder(self.database, self.clock, self.bus)
+        await self.stats.load()
+        self.sequencer.on_replayed = self.stats.observe
         replayed = await self.sequencer.start()
         self.exchange = self.sequencer.exchange  # restored from a snapshot, maybe
         log.info("trading_engine_started", replayed=replayed, markets=len(self.exchange.markets))
@@ -246,8 +282,9 @@ class Venue:
         if self._mail is not None:
             self._mail.start()
         self.heartbeat.start()
-        self.stats = StatsRecorder(self.bus, lambda: self.exchange, self.clock)
         self.stats.start()
+        if self._market_data_relay is not None:
+            self._market_data_relay.start()
         if self.price_feed is not None:
             self.price_feed.start()
         self.oracle.start()
@@ -257,6 +294,7 @@ class Venue:
         self._price_pump.start()
         self._timers = EngineTimers(self.submit, self.clock)
         self._timers.start()
+        self.referrals.start(self.submit)  # pays referral rewards through the sequencer
         if self.config.demo_mode:
             self.demo = DemoAccount(self.exchange, self.submit, self.clock)
             await self.demo.open()
@@ -270,24 +308,40 @@ class Venue:
         """HTTP and WebSocket only: a read replica of the engine's exchange, commands sent to
         the engine process; no sequencer, timers, makers, settlement or demo drivers."""
         assert self.config.redis_url is not None
-        self._cluster = ApiNode(self.database, self.config.redis_url, self.clock)
+        self._cluster = ApiNode(
+            self.database, self.config.redis_url, self.clock, self.config.redis_prefix
+        )
+        # The engine's saved statistics, then what the replica applies after them.
+        stats = SavedStatsFollower(self.database, self.clock)
+        await stats.load()
+        self._cluster.replica.on_applied = stats.observe
+        self.stats = stats
         await self._cluster.start()
+        stats.start()
         self.exchange = self._cluster.replica.exchange
         log.info("api_replica_started", sequence=self.exchange.sequence)
-        if self.config.demo_mode and self.settlement.embedded is not None:
-            # Known gap (docs/operations.md): demo funding needs a chain in this process, and
-            # the embedded one is per process; vault calls belong in the engine.
+        # One chain for every process: wallets and vaults are the engine's (engine/cluster).
+        self.settlement.route_vaults(self._cluster.vaults)
+        if self.settlement.embedded is not None:
+            # In memory only, for the addresses the API shows (mint, authority, vault), which
+            # the master secret fixes; nothing here moves tokens or saves chain state.
             await self.settlement.embedded.start()
         await self.accounts.start()
         self._revocations = asyncio.create_task(self._follow_revocations(), name="revocations")
         self.heartbeat.start()
-        if self.price_feed is not None:
-            self.price_feed.start()
+        # Prices and games as the engine's oracles take them in (engine/cluster/feeds.py).
+        if self._market_data is not None:
+            self._market_data.start()
         self.oracle.start()
+        if self.sports is not None:
+            await self.sports.start()
 
     async def _publish(self, outcome: Outcome) -> None:
-        """Every outcome's trades go to settlement (in memory, never waiting), then the bus."""
+        """Every outcome's trades go to settlement and the stats (in memory, never waiting),
+        then the bus."""
         self.settlement.record_outcome(outcome)
+        if self.stats is not None:
+            self.stats.observe(outcome)
         await publish_outcome(self.bus, outcome)
 
     async def _start_flash_markets(self) -> None:
@@ -332,6 +386,7 @@ class Venue:
                 await self._maintenance
         if self._makers is not None:
             await self._makers.stop()
+        await self.referrals.stop()
         if self._timers is not None:
             await self._timers.stop()
         if self._price_pump is not None:
@@ -341,6 +396,9 @@ class Venue:
             await self.sports.dispose()
         if self.price_feed is not None:
             await self.price_feed.stop()
+        for market_data in (self._market_data_relay, self._market_data):
+            if market_data is not None:
+                await market_data.stop()
         if self.sequencer is not None:
             await self.sequencer.stop()
         if self._cluster is not None:
@@ -390,6 +448,49 @@ class Venue:
             except Exception:
                 log.exception("housekeeping_failed")
             await asyncio.sleep(HOUSEKEEPING_INTERVAL.total_seconds())
+
+
+def _price_feed(
+    config: VenueConfig,
+    simulated: SimulatedVenues,
+    oracle: PriceOracle,
+    clock: Clock,
+    ingest: Callable[[SourceEvent], bool],
+) -> SimulatedPriceFeed | LiveVenueFeed | None:
+    """Real venues when configured, else the simulated ones in demo mode."""
+    if config.price_sources:
+        adapters = adapters_for(config.price_sources)
+        return LiveVenueFeed(adapters, oracle.assets, clock, ingest, oracle.reject)
+    if config.demo_mode:
+        return SimulatedPriceFeed(simulated, clock, ingest)
+    return None
+
+
+def _demo_sports_oracle(
+    config: VenueConfig,
+    clock: Clock,
+    bus: EventBus,
+    relay: MarketDataRelay | None,
+    follower: MarketDataFollower | None,
+) -> SportsOracle | None:
+    """Demo: five simulated books. The engine role relays their responses; an API process
+    polls those relayed responses (same providers and keys) and publishes nothing, the
+    engine's sports oracle publishing once for every process."""
+    if not config.demo_mode:
+        return None
+    providers = build_demo_providers(clock, config.simulation_seed)
+    clients: list[ProviderClient] = [InProcessProviderClient(provider) for provider in providers]
+    publish: SportsPublish = bus.publish
+    if relay is not None:
+        clients = [relay.relay_client(client) for client in clients]
+    if follower is not None:
+        clients = [follower.client_for(client) for client in clients]
+        publish = _publish_nothing
+    return SportsOracle(clients, clock, publish)
+
+
+async def _publish_nothing(topic: str, event: dict[str, Any]) -> None:
+    return None
 
 
 class _OracleAlarms:

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from decimal import Decimal as PyDecimal
 from typing import Any, TypeVar
 
 from strawberry.scalars import JSON
 
 from engine.accounts.emails import normalise_email
+from engine.accounts.referrals import REFERRAL_FEE_SHARE_BPS, REFERRAL_PERIOD
 from engine.accounts.roles import Action, Role
 from engine.accounts.service import LoginThrottled, SessionTokens
 from engine.accounts.store import moment
 from engine.errors import DomainError
+from engine.ledger import USDT, format_units
 from engine.store.database import StoredRow
 from engine.store.tables import MailOutboxRow
+from engine.trading.sequencer import SequencerStopped
 from resolvers.context import Info
 from resolvers.ledger import balances_of, funds_of
 from schema import accounts as schema
 from schema.errors import NotAvailableError, RateLimitedError, UserError
+from schema.scalars import Decimal
 
 T = TypeVar("T")
 
@@ -127,8 +132,20 @@ async def open_demo_account(info: Info) -> schema.SignedInResult:
     tokens = await venue.accounts.open_demo_account(info.context.meta)
     # A wallet with 10,000 USDT minted on chain, authorised to the vault and deposited: the
     # ledger shows the same 10,000 (the faucet's daily allowance is then used up).
-    await venue.settlement.vaults.fund_demo(tokens.account_id)
+    try:
+        await venue.settlement.vaults.fund_demo(tokens.account_id)
+    except SequencerStopped:  # the engine's queue timed out: nothing was deposited
+        return _demo_not_funded("ENGINE_UNAVAILABLE")
+    except DomainError as refusal:  # e.g. ENGINE_UNAVAILABLE from another process's engine
+        return _demo_not_funded(refusal.code)
     return await _signed_in(info, tokens)
+
+
+def _demo_not_funded(code: str) -> NotAvailableError:
+    # The unfunded account is left unused: a retry opens (and funds) a fresh one.
+    return NotAvailableError(
+        code=code, message="the demo account could not be funded just now; try again"
+    )
 
 
 async def accept_terms(info: Info, version: str) -> schema.SignedInResult:
@@ -166,6 +183,29 @@ async def me(info: Info) -> schema.Account | None:
         return None
     info.context.require(Action.READ)
     return await _account(info, principal.account_id)
+
+
+async def my_referrals(info: Info) -> schema.ReferralStats:
+    principal = info.context.require(Action.READ)
+    venue = info.context.venue
+    row = await venue.accounts.account(principal.account_id)
+    summary = await venue.referrals.summary(principal.account_id, row.referral_code)
+    return schema.ReferralStats(
+        code=summary.referral_code,
+        link=f"{venue.accounts.config.public_url}/register?ref={summary.referral_code}",
+        sign_ups=summary.sign_ups,
+        active_referees=summary.active_referees,
+        referee_volume=_usdt(summary.referee_volume),
+        referee_trades=summary.referee_trades,
+        rewards_paid=_usdt(summary.rewards_paid),
+        rewards_pending=_usdt(summary.rewards_pending),
+        fee_share_percent=Decimal(PyDecimal(REFERRAL_FEE_SHARE_BPS) / 100),
+        reward_period_days=REFERRAL_PERIOD.days,
+    )
+
+
+def _usdt(units: int) -> Decimal:
+    return Decimal(PyDecimal(format_units(units, USDT)))
 
 
 async def sessions(info: Info) -> list[schema.AuthSession]:

@@ -1,4 +1,4 @@
-"""Markets, the reference book, candles and the ticker subscription."""
+"""Markets, the reference book, candles and the ticker and reference book subscriptions."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import strawberry
 from engine.oracle import candles as oracle_candles
 from engine.oracle.index import SourceReading
 from engine.oracle.model import SIZE_DECIMALS, format_price
+from engine.oracle.nbbo import ReferenceBook as OracleReferenceBook
 from engine.oracle.nbbo import ReferenceQuote
 from engine.oracle.prices import MarketPrice
 from engine.oracle.symbols import QUOTE_ASSET, asset_of, perp_symbol
@@ -38,6 +39,10 @@ MAX_BOOK_DEPTH = 10
 MAX_CANDLES = 1_500
 # The oracle ticks ten times a second; no subscriber is sent more than that.
 MIN_TICKER_GAP_SECONDS = 0.1
+# Issue #8: the reference book is sampled at most twice a second, at the first oracle tick
+# after the gap, and sent only when it changed: plenty for a display, and one shared stream
+# per (symbol, depth) whatever the number of watchers (api/fanout.py).
+MIN_BOOK_GAP_SECONDS = 0.5
 
 
 def markets(info: Info) -> list[Market]:
@@ -54,10 +59,44 @@ def market(info: Info, symbol: str) -> Market | None:
 
 
 def reference_book(info: Info, symbol: str, depth: int = MAX_BOOK_DEPTH) -> ReferenceBook:
+    asset = _book_asset(info, symbol, depth)
+    return _reference_book(symbol, info.context.venue.oracle.reference_book(asset, depth))
+
+
+async def reference_book_stream(
+    info: Info, symbol: str, depth: int = MAX_BOOK_DEPTH
+) -> AsyncGenerator[ReferenceBook, None]:
+    """The book now, then at most every MIN_BOOK_GAP_SECONDS while it changes."""
+    asset = _book_asset(info, symbol, depth)
+    oracle = info.context.venue.oracle
+    async with info.context.venue.bus.subscribe(f"ticker.{asset}") as ticks:
+        last = oracle.reference_book(asset, depth)
+        last_sent = time.monotonic()
+        yield _reference_book(symbol, last)
+        async for _tick in ticks:
+            now = time.monotonic()
+            if now - last_sent < MIN_BOOK_GAP_SECONDS:
+                continue
+            book = oracle.reference_book(asset, depth)
+            if _same_levels(book, last):
+                continue
+            last, last_sent = book, now
+            yield _reference_book(symbol, book)
+
+
+def _book_asset(info: Info, symbol: str, depth: int) -> str:
     asset = _known_asset(info, symbol)
     if not 1 <= depth <= MAX_BOOK_DEPTH:
         raise InvalidArgument(f"depth must be between 1 and {MAX_BOOK_DEPTH}")
-    book = info.context.venue.oracle.reference_book(asset, depth)
+    return asset
+
+
+def _same_levels(book: OracleReferenceBook, other: OracleReferenceBook) -> bool:
+    """Same quotes from the same venues: only the time moved, nothing worth sending."""
+    return (book.bids, book.asks, book.sources) == (other.bids, other.asks, other.sources)
+
+
+def _reference_book(symbol: str, book: OracleReferenceBook) -> ReferenceBook:
     return ReferenceBook(
         symbol=symbol,
         label=REFERENCE_MARKET_LABEL,

@@ -3,7 +3,7 @@ the same for everyone, so it reads nothing of the caller."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal as PyDecimal
 from typing import Annotated
 
@@ -12,20 +12,31 @@ from prometheus_client import REGISTRY
 
 from engine.ledger.assets import USDT, format_units
 from engine.oracle.model import SIZE_DECIMALS, format_price
-from engine.stats import ExecutionRecord, ExecutionStats, Totals
+from engine.stats import (
+    VENUE_WIDE,
+    ExecutionRecord,
+    ExecutionStats,
+    Run,
+    Totals,
+    availability,
+    recent_executions,
+)
 from engine.trading import accounts
 from resolvers.context import Info
 from resolvers.errors import InvalidArgument
 from schema import scalars
 from schema.stats import (
+    DowntimeDay,
     Execution,
     ExecutionQuality,
     FeeDay,
     MarketData,
     MarketDay,
     OperationalStats,
+    OrderFlow,
     SavingsDay,
     SettlementCount,
+    SettlementDay,
     SymbolMarketData,
     VenueStats,
 )
@@ -60,14 +71,14 @@ def stats(
         to_date=last,
         symbol=symbol,
         symbols=sorted(venue.exchange.markets),
-        execution_quality=_execution_quality(book, first, last, symbol),
+        execution_quality=_execution_quality(info, book, first, last, symbol),
         market_data=_market_data(book, first, last, symbol),
         operations=_operations(info, book, first, last, symbol),
     )
 
 
 def _execution_quality(
-    book: ExecutionStats, first: date, last: date, symbol: str | None
+    info: Info, book: ExecutionStats, first: date, last: date, symbol: str | None
 ) -> ExecutionQuality:
     days = book.daily(first, last, symbol)
     total = Totals()
@@ -83,7 +94,12 @@ def _execution_quality(
                 compared_trades=day.totals.compared_trades,
             )
         )
-    recent = [r for r in book.recent(symbol, RECENT_EXECUTIONS * 4) if first <= r.at.date() <= last]
+    tape = info.context.venue.exchange.tape
+    recent = [
+        r
+        for r in recent_executions(tape, symbol, RECENT_EXECUTIONS * 4)
+        if first <= r.at.date() <= last
+    ]
     return ExecutionQuality(
         savings=_usdt(total.savings),
         improvement_bps=_bps(total),
@@ -104,6 +120,7 @@ def _market_data(book: ExecutionStats, first: date, last: date, symbol: str | No
         sell_volume=_usdt(total.sell_volume),
         buy_percent=_percent(total.buy_volume, total.volume),
         average_trade_size=_average(total.volume, total.trades),
+        order_flow=_order_flow(total),
         daily=[
             MarketDay(
                 date=day.day,
@@ -113,8 +130,10 @@ def _market_data(book: ExecutionStats, first: date, last: date, symbol: str | No
                 sell_volume=_usdt(day.totals.sell_volume),
                 buy_percent=_percent(day.totals.buy_volume, day.totals.volume),
                 average_trade_size=_average(day.totals.volume, day.totals.trades),
+                order_flow=_order_flow(day.totals),
             )
             for day in book.daily(first, last, symbol)
+            if day.totals.trades or day.totals.orders
         ],
         symbols=[
             SymbolMarketData(
@@ -123,9 +142,10 @@ def _market_data(book: ExecutionStats, first: date, last: date, symbol: str | No
                 volume=_usdt(totals.volume),
                 buy_percent=_percent(totals.buy_volume, totals.volume),
                 average_trade_size=_average(totals.volume, totals.trades),
+                order_flow=_order_flow(totals),
             )
             for market, totals in per_symbol.items()
-            if (symbol is None or market == symbol) and totals.trades > 0
+            if (symbol is None or market == symbol) and (totals.trades or totals.orders)
         ],
     )
 
@@ -137,12 +157,17 @@ def _operations(
     now = venue.clock.now()
     recorder = venue.stats
     started_at = recorder.started_at if recorder is not None else None
-    days = book.daily(first, last, symbol)
+    days = [day for day in book.daily(first, last, symbol) if day.totals.trades]
     query_seconds = REGISTRY.get_sample_value(f"{_QUERY_LATENCY}_sum", {"type": "query"})
     queries = REGISTRY.get_sample_value(f"{_QUERY_LATENCY}_count", {"type": "query"})
     settlement = getattr(venue, "settlement", None)
     counts: dict[str, int] = dict(getattr(settlement, "batch_counts", None) or {})
     lag = getattr(settlement, "lag_seconds", None)
+    settled = book.daily(first, last, VENUE_WIDE)
+    settled_total = book.totals(first, last, VENUE_WIDE)
+    runs = recorder.runs if recorder is not None else []
+    whole = availability(runs, _midnight(first), min(_midnight(last + timedelta(days=1)), now))
+    uptime = whole.uptime_fraction
     return OperationalStats(
         fees_collected=_usdt(venue.exchange.ledger.balance(accounts.FEES)),
         trading_fees=_usdt(sum(day.totals.fees for day in days)),
@@ -156,7 +181,62 @@ def _operations(
         settlement_lag_seconds=float(lag) if settlement is not None and lag is not None else None,
         settlement_batches=[SettlementCount(status=s, count=c) for s, c in sorted(counts.items())],
         failed_settlements=counts.get("FAILED", 0) if settlement is not None else None,
+        confirmed_batches=settled_total.settled_batches,
+        average_settlement_finality_seconds=_seconds(
+            settled_total.settlement_ms, settled_total.settled_batches
+        ),
+        failed_settlement_attempts=settled_total.failed_settlements,
+        daily_settlement=[
+            SettlementDay(
+                date=day.day,
+                confirmed_batches=day.totals.settled_batches,
+                average_finality_seconds=_seconds(
+                    day.totals.settlement_ms, day.totals.settled_batches
+                ),
+                failed_attempts=day.totals.failed_settlements,
+            )
+            for day in settled
+        ],
+        downtime_seconds=whole.downtime.total_seconds(),
+        outages=whole.outages,
+        uptime_percent=None if uptime is None else _ratio(uptime[0] * 100, uptime[1], "0.001"),
+        daily_downtime=_daily_downtime(runs, first, last, now),
     )
+
+
+def _daily_downtime(runs: list[Run], first: date, last: date, now: datetime) -> list[DowntimeDay]:
+    """Days of the range that had any downtime, oldest first."""
+    if len(runs) < 2:
+        return []
+    result: list[DowntimeDay] = []
+    day = first
+    while day <= last and _midnight(day) < now:
+        down = availability(runs, _midnight(day), min(_midnight(day + timedelta(days=1)), now))
+        if down.downtime:
+            result.append(DowntimeDay(date=day, downtime_seconds=down.downtime.total_seconds()))
+        day += timedelta(days=1)
+    return result
+
+
+def _order_flow(totals: Totals) -> OrderFlow:
+    return OrderFlow(
+        orders=totals.orders,
+        liquidity_submitted=_usdt(totals.liquidity),
+        average_order_size=_average(totals.liquidity, totals.orders),
+        first_fills=totals.first_fills,
+        average_time_to_first_fill_seconds=_seconds(totals.first_fill_ms, totals.first_fills),
+        complete_fills=totals.complete_fills,
+        average_time_to_fill_seconds=_seconds(totals.complete_fill_ms, totals.complete_fills),
+    )
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def _seconds(total_ms: int, count: int) -> float | None:
+    """A mean duration for display (not money: a float is fine here)."""
+    return None if count == 0 else total_ms / count / 1000
 
 
 def _execution(record: ExecutionRecord) -> Execution:

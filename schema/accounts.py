@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 
 from schema.errors import InvalidRequestError, NotAvailableError, RateLimitedError, UserError
 from schema.ledger import Balance
+from schema.scalars import Decimal
 
 
 @strawberry.enum
@@ -63,6 +64,29 @@ class Account:
     )
     created_at: datetime
     balances: list[Balance]
+
+
+@strawberry.type(
+    description="Your referral programme: code, link, sign-ups, what your referees traded and "
+    "what it earned you. Referees are counted, never named."
+)
+class ReferralStats:
+    code: str
+    link: str = strawberry.field(description="The sign-up link that carries your code.")
+    sign_ups: int = strawberry.field(description="Accounts opened with your code.")
+    active_referees: int = strawberry.field(description="Those of them who have traded.")
+    referee_volume: Decimal = strawberry.field(description="Their traded notional, USDT.")
+    referee_trades: int
+    rewards_paid: Decimal = strawberry.field(description="USDT credited to your balance.")
+    rewards_pending: Decimal = strawberry.field(
+        description="USDT earned on days not paid yet; a UTC day is paid shortly after it ends."
+    )
+    fee_share_percent: Decimal = strawberry.field(
+        description="Your share of the trading fees your referees pay."
+    )
+    reward_period_days: int = strawberry.field(
+        description="How long after a referee signs up its fees earn you rewards."
+    )
 
 
 @strawberry.type

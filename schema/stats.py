@@ -49,6 +49,24 @@ class ExecutionQuality:
     recent: list[Execution] = strawberry.field(description="The latest executions, newest first.")
 
 
+@strawberry.type(description="Orders accepted and how long they waited to fill.")
+class OrderFlow:
+    orders: int = strawberry.field(description="Orders the engine accepted.")
+    liquidity_submitted: Decimal = strawberry.field(
+        description="Notional of the orders accepted, USDT (at the limit, else the reference "
+        "touch)."
+    )
+    average_order_size: Decimal | None = strawberry.field(description="USDT per order.")
+    first_fills: int = strawberry.field(description="Orders that had their first fill.")
+    average_time_to_first_fill_seconds: float | None = strawberry.field(
+        description="From acceptance to an order's first fill."
+    )
+    complete_fills: int = strawberry.field(description="Orders filled completely.")
+    average_time_to_fill_seconds: float | None = strawberry.field(
+        description="From acceptance to an order's complete fill."
+    )
+
+
 @strawberry.type
 class MarketDay:
     date: date
@@ -58,6 +76,7 @@ class MarketDay:
     sell_volume: Decimal
     buy_percent: Decimal | None = strawberry.field(description="Aggressor buys, % of volume.")
     average_trade_size: Decimal | None = strawberry.field(description="USDT per trade.")
+    order_flow: OrderFlow
 
 
 @strawberry.type
@@ -67,9 +86,10 @@ class SymbolMarketData:
     volume: Decimal
     buy_percent: Decimal | None
     average_trade_size: Decimal | None
+    order_flow: OrderFlow
 
 
-@strawberry.type(description="Matched volume, buy/sell ratio and trade sizes.")
+@strawberry.type(description="Matched volume, buy/sell ratio, trade and order sizes and counts.")
 class MarketData:
     trades: int
     volume: Decimal
@@ -77,6 +97,7 @@ class MarketData:
     sell_volume: Decimal
     buy_percent: Decimal | None
     average_trade_size: Decimal | None
+    order_flow: OrderFlow
     daily: list[MarketDay]
     symbols: list[SymbolMarketData]
 
@@ -91,6 +112,20 @@ class FeeDay:
 class SettlementCount:
     status: str
     count: int
+
+
+@strawberry.type(description="Settlement batches confirmed or failed on one UTC day.")
+class SettlementDay:
+    date: date
+    confirmed_batches: int
+    average_finality_seconds: float | None
+    failed_attempts: int
+
+
+@strawberry.type
+class DowntimeDay:
+    date: date
+    downtime_seconds: float
 
 
 @strawberry.type(description="Fees, uptime, API latency and settlement health.")
@@ -108,7 +143,26 @@ class OperationalStats:
     api_operations: int
     settlement_lag_seconds: float | None
     settlement_batches: list[SettlementCount]
-    failed_settlements: int | None
+    failed_settlements: int | None = strawberry.field(
+        description="Batches failed now, awaiting their next attempt."
+    )
+    confirmed_batches: int = strawberry.field(description="Batches confirmed over the range.")
+    average_settlement_finality_seconds: float | None = strawberry.field(
+        description="From a batch being sealed to its confirmation on chain, over the range."
+    )
+    failed_settlement_attempts: int = strawberry.field(
+        description="Batch attempts that failed over the range (each is retried)."
+    )
+    daily_settlement: list[SettlementDay]
+    downtime_seconds: float = strawberry.field(
+        description="Time the engine was not running over the range, measured between a "
+        "run's last sign of life and the next start."
+    )
+    outages: int
+    uptime_percent: Decimal | None = strawberry.field(
+        description="Share of the range (since the venue first started) the engine ran."
+    )
+    daily_downtime: list[DowntimeDay]
 
 
 @strawberry.type(description="Public statistics over [from, to] (UTC days), optionally one market.")

@@ -8,9 +8,20 @@ import math
 import uuid
 from collections.abc import Sequence
 
+import structlog
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
-from engine.accounts.ratelimit import ALLOWED, TOKEN_TOLERANCE, BucketSpec, Decision, to_micros
+from engine.accounts.ratelimit import (
+    ALLOWED,
+    TOKEN_TOLERANCE,
+    BucketSpec,
+    BucketStore,
+    Decision,
+    to_micros,
+)
+
+log = structlog.get_logger("godark.ratelimit")
 
 # Check every bucket, then charge all or none, in one atomic step.
 # KEYS: bucket hashes {tokens, updated_us}. ARGV: now_us, tolerance, then rate, capacity, cost
@@ -103,3 +114,67 @@ class RedisBucketStore:
 
     def _ban_key(self, key: str) -> str:
         return f"{self._prefix}ban:{key}"
+
+
+class FallbackBucketStore:
+    """Redis while it answers; this process's own buckets while it does not. An outage of
+    Redis must not turn every request into an error, nor lift the limits: each process
+    then enforces them alone, and goes back to the shared buckets as soon as Redis answers
+    again (every call tries it first; the client reconnects by itself)."""
+
+    def __init__(self, shared: BucketStore, local: BucketStore) -> None:
+        self._shared = shared
+        self._local = local
+        self.using_local = False
+
+    async def take(self, buckets: Sequence[BucketSpec], now: float) -> Decision:
+        try:
+            decision = await self._shared.take(buckets, now)
+        except (RedisError, OSError) as error:
+            self._fell_back(error)
+            return await self._local.take(buckets, now)
+        self._recovered()
+        return decision
+
+    async def hit(self, key: str, window: float, now: float) -> int:
+        try:
+            hits = await self._shared.hit(key, window, now)
+        except (RedisError, OSError) as error:
+            self._fell_back(error)
+            return await self._local.hit(key, window, now)
+        self._recovered()
+        return hits
+
+    async def ban(self, key: str, until: float, now: float) -> None:
+        await self._local.ban(key, until, now)  # also here: the ban holds if Redis goes
+        try:
+            await self._shared.ban(key, until, now)
+        except (RedisError, OSError) as error:
+            self._fell_back(error)
+
+    async def banned_until(self, key: str, now: float) -> float | None:
+        local = await self._local.banned_until(key, now)
+        try:
+            shared = await self._shared.banned_until(key, now)
+        except (RedisError, OSError) as error:
+            self._fell_back(error)
+            return local
+        self._recovered()
+        return shared if local is None else max(local, shared or local)
+
+    async def reset(self, key: str) -> None:
+        await self._local.reset(key)
+        try:
+            await self._shared.reset(key)
+        except (RedisError, OSError) as error:
+            self._fell_back(error)
+
+    def _fell_back(self, error: BaseException) -> None:
+        if not self.using_local:
+            log.warning("rate_limits_local", reason=type(error).__name__)
+        self.using_local = True
+
+    def _recovered(self) -> None:
+        if self.using_local:
+            log.info("rate_limits_shared_again")
+        self.using_local = False

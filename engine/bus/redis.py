@@ -27,6 +27,7 @@ CONNECT_TIMEOUT_SECONDS = 2.0
 OUTBOX_LIMIT = 50_000
 RETRY_SECONDS = 1.0
 FLUSH_SECONDS = 2.0
+SEND_BATCH = 500
 
 log = structlog.get_logger("godark.bus.redis")
 
@@ -77,14 +78,13 @@ class RedisBus:
 
     @asynccontextmanager
     async def subscribe(self, topic: str) -> AsyncIterator[AsyncIterator[Event]]:
-        pubsub = self._client.pubsub(ignore_subscribe_messages=True)
-        # subscribe() returns once Redis confirms, so no event published after entry is lost.
-        await pubsub.subscribe(self._prefix + topic)
+        subscription = _Subscription(self._client, self._prefix + topic)
+        # Returns once Redis confirms, so no event published after entry is lost.
+        await subscription.connect()
         try:
-            yield _events(pubsub)
+            yield subscription.events()
         finally:
-            await pubsub.unsubscribe()
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await subscription.close()
 
     async def healthy(self) -> bool:
         try:
@@ -94,15 +94,23 @@ class RedisBus:
 
     async def _send(self) -> None:
         while True:
-            channel, message = await self._outbox.get()
+            batch = [await self._outbox.get()]
+            # Whatever else is queued goes in the same round trip: one PUBLISH per round trip
+            # falls minutes behind a busy engine on a loaded machine.
+            while len(batch) < SEND_BATCH and not self._outbox.empty():
+                batch.append(self._outbox.get_nowait())
             while True:
                 try:
-                    await self._client.publish(channel, message)
-                    self._outbox.task_done()
+                    async with self._client.pipeline(transaction=False) as pipe:
+                        for channel, message in batch:
+                            pipe.publish(channel, message)
+                        await pipe.execute()
                     break
                 except (RedisError, OSError) as error:
                     log.warning("redis_publish_failed", error=type(error).__name__)
                     await asyncio.sleep(RETRY_SECONDS)
+            for _ in batch:
+                self._outbox.task_done()
 
     async def _flush(self) -> None:
         """Give queued events a moment to leave before shutting down."""
@@ -111,7 +119,50 @@ class RedisBus:
                 await self._outbox.join()
 
 
-async def _events(pubsub: PubSub) -> AsyncIterator[Event]:
-    async for message in pubsub.listen():
-        if message.get("type") == "message":
-            yield json.loads(message["data"])
+class _Subscription:
+    """One topic's pub/sub connection, made again when Redis drops it: the subscriber keeps
+    its stream and misses only what was published while Redis was away (pub/sub keeps
+    nothing for a disconnected subscriber anyway)."""
+
+    def __init__(self, redis: Redis, channel: str) -> None:
+        self._redis = redis
+        self._channel = channel
+        self._pubsub: PubSub | None = None
+
+    async def connect(self) -> None:
+        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        try:
+            await pubsub.subscribe(self._channel)
+        except BaseException:
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            raise
+        self._pubsub = pubsub
+
+    async def events(self) -> AsyncIterator[Event]:
+        while True:
+            assert self._pubsub is not None
+            try:
+                async for message in self._pubsub.listen():
+                    if message.get("type") == "message":
+                        yield json.loads(message["data"])
+            except (RedisError, OSError) as error:
+                log.warning("redis_subscription_lost", error=type(error).__name__)
+            await self._reconnect()
+
+    async def _reconnect(self) -> None:
+        await self.close()
+        while True:
+            await asyncio.sleep(RETRY_SECONDS)
+            try:
+                await self.connect()
+                return
+            except (RedisError, OSError):
+                continue
+
+    async def close(self) -> None:
+        if self._pubsub is None:
+            return
+        pubsub, self._pubsub = self._pubsub, None
+        with contextlib.suppress(RedisError, OSError):
+            await pubsub.unsubscribe()
+        await pubsub.aclose()  # type: ignore[no-untyped-call]

@@ -36,29 +36,43 @@ def require_cluster_backing(role: str, database_url: str, redis_url: str | None)
         )
 
 
+DEFAULT_REDIS_PREFIX = "godark"
+
+
 @dataclass(frozen=True, slots=True)
 class ClusterKeys:
-    """Redis keys of one venue, named after its database so venues sharing a Redis do not mix."""
+    """Redis keys of one venue: under the configured prefix (GODARK_REDIS_PREFIX) and named
+    after its database, so venues sharing a Redis do not mix."""
 
     venue: str
+    prefix: str = DEFAULT_REDIS_PREFIX
 
     @classmethod
-    def of(cls, database_url: str) -> ClusterKeys:
-        return cls(make_url(database_url).database or "godark")
+    def of(cls, database_url: str, prefix: str = DEFAULT_REDIS_PREFIX) -> ClusterKeys:
+        return cls(make_url(database_url).database or "godark", prefix)
+
+    @property
+    def _base(self) -> str:
+        return f"{self.prefix}:cluster:{self.venue}"
 
     @property
     def commands(self) -> str:
-        return f"godark:cluster:{self.venue}:commands"
+        return f"{self._base}:commands"
+
+    @property
+    def vault_requests(self) -> str:
+        """Vault and wallet operations for the engine's chain (engine/cluster/vaults.py)."""
+        return f"{self._base}:vaults"
 
     @property
     def journaled(self) -> str:
-        return f"godark:cluster:{self.venue}:journaled"
+        return f"{self._base}:journaled"
 
     def reply_channel(self, process: str) -> str:
-        return f"godark:cluster:{self.venue}:reply:{process}"
+        return f"{self._base}:reply:{process}"
 
     def result(self, request: str) -> str:
-        return f"godark:cluster:{self.venue}:result:{request}"
+        return f"{self._base}:result:{request}"
 
 
 # The consumer group of engine processes and the one consumer name they all use: a new

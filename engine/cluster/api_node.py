@@ -4,7 +4,8 @@ their outcomes come from this process's read replica.
 `submit` XADDs the encoded command with a fresh request id and the channel to answer on,
 waits for the sequence the engine journaled it at (pub/sub, with a short-lived result key as
 the fallback for a lost message), then waits for the replica to apply that sequence and
-returns the Outcome the replica produced: the same one the engine produced.
+returns the Outcome the replica produced: the same one the engine produced. `request` is the
+same round trip for other engine streams: the vault operations (vaults.py) use it.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from engine.clock import Clock
-from engine.cluster import ClusterKeys
+from engine.cluster import DEFAULT_REDIS_PREFIX, ClusterKeys
 from engine.cluster.replica import JournalReplica, ReplicaBehind
+from engine.cluster.vaults import RemoteVaults
 from engine.store.database import Database
 from engine.trading.commands import Command, encode
 from engine.trading.exchange import Outcome
@@ -38,10 +40,17 @@ log = structlog.get_logger("godark.cluster.api")
 
 
 class ApiNode:
-    def __init__(self, database: Database, redis_url: str, clock: Clock) -> None:
-        self.keys = ClusterKeys.of(database.url)
+    def __init__(
+        self,
+        database: Database,
+        redis_url: str,
+        clock: Clock,
+        redis_prefix: str = DEFAULT_REDIS_PREFIX,
+    ) -> None:
+        self.keys = ClusterKeys.of(database.url, redis_prefix)
         self.process = uuid.uuid4().hex[:12]
         self.replica = JournalReplica(database, clock)
+        self.vaults = RemoteVaults(self, lambda: self.replica.exchange)
         self._redis = Redis.from_url(redis_url)
         self._replies: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._listener: asyncio.Task[None] | None = None
@@ -51,8 +60,10 @@ class ApiNode:
         await self.replica.start(self._redis, self.keys.journaled)
         self._listener = asyncio.create_task(self._listen(), name="cluster-replies")
         await asyncio.wait_for(self._subscribed.wait(), REPLY_TIMEOUT_SECONDS)
+        self.vaults.start()
 
     async def stop(self) -> None:
+        await self.vaults.stop()
         if self._listener is not None:
             self._listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -61,34 +72,46 @@ class ApiNode:
         await self._redis.aclose()
 
     async def submit(self, command: Command) -> Outcome:
-        request = uuid.uuid4().hex
         kind, payload = encode(command)
+        answer = await self.request(
+            self.keys.commands,
+            {"kind": kind, "payload": json.dumps(payload, separators=(",", ":"))},
+        )
+        if "sequence" not in answer:
+            raise SequencerStopped(str(answer.get("message", "the engine refused the command")))
+        return await self.outcome_of(int(answer["sequence"]))
+
+    async def outcome_of(self, sequence: int) -> Outcome:
+        """Once this process's replica has applied `sequence`: read-your-writes."""
+        try:
+            return await self.replica.outcome_of(sequence, REPLICA_TIMEOUT_SECONDS)
+        except ReplicaBehind as behind:
+            raise SequencerStopped(str(behind)) from None
+
+    async def request(self, stream: str, fields: dict[str, str]) -> dict[str, Any]:
+        """XADD `fields` with a fresh request id and this process's reply channel to the
+        engine's `stream`; the engine's answer (a JSON object with the same request id)."""
+        request = uuid.uuid4().hex
+        entry: dict[Any, Any] = {
+            **fields,
+            "request": request,
+            "reply": self.keys.reply_channel(self.process),
+        }
         reply: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._replies[request] = reply
         try:
             try:
                 await self._redis.xadd(
-                    self.keys.commands,
-                    {
-                        "request": request,
-                        "kind": kind,
-                        "payload": json.dumps(payload, separators=(",", ":")),
-                        "reply": self.keys.reply_channel(self.process),
-                    },
+                    stream,
+                    entry,
                     maxlen=COMMAND_STREAM_LENGTH,
                     approximate=True,
                 )
             except (RedisError, OSError) as error:
                 raise SequencerStopped("the trading engine is unreachable") from error
-            answer = await self._await_reply(request, reply)
+            return await self._await_reply(request, reply)
         finally:
             self._replies.pop(request, None)
-        if "sequence" not in answer:
-            raise SequencerStopped(str(answer.get("message", "the engine refused the command")))
-        try:
-            return await self.replica.outcome_of(int(answer["sequence"]), REPLICA_TIMEOUT_SECONDS)
-        except ReplicaBehind as behind:
-            raise SequencerStopped(str(behind)) from None
 
     async def _await_reply(
         self, request: str, reply: asyncio.Future[dict[str, Any]]

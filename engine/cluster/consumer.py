@@ -36,6 +36,8 @@ RECENT_REQUESTS = 100_000
 # Stream ids are the sender's clock; journal times the engine's. Machines' clocks may differ.
 CLOCK_MARGIN = timedelta(seconds=60)
 RETRY_SECONDS = 1.0
+# At stop, the entries already read get this long to be journaled, answered and acknowledged.
+DRAIN_SECONDS = 5.0
 
 Entry = tuple[str, dict[str, str]]
 
@@ -52,6 +54,7 @@ class CommandConsumer:
         self._keys = keys
         self._done: OrderedDict[str, int] = OrderedDict()
         self._task: asyncio.Task[None] | None = None
+        self._handling: asyncio.Task[None] | None = None  # the entries read last
 
     async def start(self) -> None:
         with contextlib.suppress(ResponseError):  # BUSYGROUP: it exists already
@@ -63,11 +66,23 @@ class CommandConsumer:
         return self._task is not None and not self._task.done()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        """Read nothing more; let the entries already read finish (answered and acknowledged,
+        so their senders are not left waiting for a takeover), then end."""
+        if self._task is None:
+            return
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
+        handling, self._handling = self._handling, None
+        if handling is None or handling.done():
+            return
+        try:
+            await asyncio.wait_for(handling, DRAIN_SECONDS)
+        except TimeoutError:  # cancelled by wait_for: the next leaseholder redelivers them
+            log.warning("command_drain_timed_out")
+        except Exception as error:
+            log.warning("command_drain_failed", error=type(error).__name__)
 
     async def _run(self) -> None:
         await self._redelivered()
@@ -86,7 +101,13 @@ class CommandConsumer:
                 continue
             entries = _entries(read)
             if entries:
-                await self._handle(entries)
+                await self._handle_shielded(entries)
+
+    async def _handle_shielded(self, entries: Sequence[Entry]) -> None:
+        """`stop` cancels the reading, not the handling of what was read: it drains that."""
+        self._handling = asyncio.create_task(self._handle(entries), name="cluster-handle")
+        await asyncio.shield(self._handling)
+        self._handling = None
 
     async def _redelivered(self) -> None:
         """What the previous leaseholder read and did not acknowledge, oldest first."""

@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from engine.cluster import ROLE_ENGINE, ClusterKeys, require_cluster_backing
 from engine.cluster.consumer import CommandConsumer, JournalNotifier
 from engine.cluster.lease import EngineLease
+from engine.cluster.vaults import VaultRequestConsumer
 from engine.venue import Venue, VenueConfig
 
 WATCH_SECONDS = 1.0
@@ -39,9 +40,10 @@ async def run_engine(config: VenueConfig) -> int:
         return 0
     venue = Venue.build(dataclasses.replace(config, role=ROLE_ENGINE))
     redis = Redis.from_url(config.redis_url, decode_responses=True)
-    keys = ClusterKeys.of(config.database_url)
+    keys = ClusterKeys.of(config.database_url, config.redis_prefix)
     notifier = JournalNotifier(redis, keys.journaled)
     consumer: CommandConsumer | None = None
+    vault_requests: VaultRequestConsumer | None = None
     reason = "stopped"
     try:
         await venue.start()
@@ -52,12 +54,18 @@ async def run_engine(config: VenueConfig) -> int:
         notifier.journaled(sequencer.exchange.sequence)  # replicas catch up with the replay
         consumer = CommandConsumer(sequencer, venue.database, redis, keys)
         await consumer.start()
+        vault_requests = VaultRequestConsumer(
+            venue.settlement.vault_service, lambda: venue.exchange, redis, keys
+        )
+        await vault_requests.start()
         log.info("engine_leader", sequence=sequencer.exchange.sequence)
-        reason = await _watch(stop, lease, venue, consumer)
+        reason = await _watch(stop, lease, venue, consumer, vault_requests)
     finally:
         if reason == "lease_lost":
             # Another process may hold the engine now: write nothing more, at once.
             os._exit(EXIT_LEASE_LOST)
+        if vault_requests is not None:
+            await vault_requests.stop()
         if consumer is not None:
             await consumer.stop()
         await venue.stop()
@@ -69,7 +77,11 @@ async def run_engine(config: VenueConfig) -> int:
 
 
 async def _watch(
-    stop: asyncio.Event, lease: EngineLease, venue: Venue, consumer: CommandConsumer
+    stop: asyncio.Event,
+    lease: EngineLease,
+    venue: Venue,
+    consumer: CommandConsumer,
+    vault_requests: VaultRequestConsumer,
 ) -> str:
     while True:
         try:
@@ -82,6 +94,6 @@ async def _watch(
             return "lease_lost"
         if venue.sequencer is None or venue.sequencer.failed is not None:
             return "sequencer_failed"
-        if not consumer.running:
+        if not consumer.running or not vault_requests.running:
             log.error("command_consumer_stopped")
             return "consumer_failed"

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import statistics
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from datetime import datetime
 
 import structlog
@@ -58,6 +59,13 @@ class JournalReplica:
         # Journal commit (the engine's clock) to applied here, in milliseconds.
         self.lags_ms: deque[float] = deque(maxlen=LAG_SAMPLES)
         self._lag_logged_at = 0.0
+        # The newest sequence the engine is known to have journaled, and since when (this
+        # process's clock) the replica has been short of it: the lag /metrics reports.
+        self.head = 0
+        self._behind_since: datetime | None = None
+        # Shown every outcome applied, the start-up replay's too (the stats follower counts
+        # what the engine's saved statistics do not yet): must not raise.
+        self.on_applied: Callable[[Outcome], None] | None = None
 
     @property
     def sequence(self) -> int:
@@ -91,6 +99,32 @@ class JournalReplica:
     def nudge(self) -> None:
         self._nudged.set()
 
+    @property
+    def commands_behind(self) -> int:
+        """Journaled commands the engine announced that this replica has not applied yet."""
+        return max(0, self.head - self.sequence)
+
+    @property
+    def seconds_behind(self) -> float:
+        """How long the replica has been short of the engine's journal; 0 when caught up."""
+        if self._behind_since is None or self.commands_behind == 0:
+            return 0.0
+        return max(0.0, (self._clock.now() - self._behind_since).total_seconds())
+
+    def journaled(self, sequence: int) -> None:
+        """The engine says it journaled up to `sequence`."""
+        if sequence > self.head:
+            self.head = sequence
+            if self._behind_since is None and sequence > self.sequence:
+                self._behind_since = self._clock.now()
+        self._nudged.set()
+
+    def _caught_up_to(self, sequence: int) -> None:
+        """A read of the journal came back short: nothing after `sequence` was journaled."""
+        self.head = max(self.head, sequence)
+        if self.sequence >= self.head:
+            self._behind_since = None
+
     async def outcome_of(self, sequence: int, wait_seconds: float) -> Outcome:
         """The Outcome of `sequence`, once the replica has applied it."""
         if sequence <= self.sequence:
@@ -114,12 +148,15 @@ class JournalReplica:
                 )
                 for row in rows:
                     outcome = self.exchange.apply(row.sequence, journaled_command(row))
+                    if self.on_applied is not None:
+                        self.on_applied(outcome)
                     if record:
                         self._remember(outcome, row.recorded_at)
                 # The replica stores nothing: its copy of the ledger's entries is dropped.
                 self.exchange.ledger.drain()
                 count += len(rows)
                 if len(rows) < REPLAY_CHUNK:
+                    self._caught_up_to(self.sequence)
                     return count
 
     def _remember(self, outcome: Outcome, journaled_at: datetime) -> None:
@@ -160,6 +197,12 @@ class JournalReplica:
             self._lag_logged_at = loop_time
             log.info("replica_lag", sequence=self.sequence, **self.lag_summary())
 
+    def _announced(self, data: bytes | str) -> None:
+        try:
+            self.journaled(int(data))
+        except ValueError:
+            self._nudged.set()
+
     async def _listen(self, redis: Redis, channel: str) -> None:
         """Wake the follower when the engine says a batch is journaled."""
         while True:
@@ -168,7 +211,7 @@ class JournalReplica:
                 await pubsub.subscribe(channel)
                 async for message in pubsub.listen():
                     if message.get("type") == "message":
-                        self._nudged.set()
+                        self._announced(message["data"])
             except asyncio.CancelledError:
                 raise
             except Exception as error:

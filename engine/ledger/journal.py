@@ -42,6 +42,11 @@ class Ledger:
         # stays valid: remembering it saves a query per leg on the hot path.
         self._account_ids: dict[AccountKey, int] = {}
 
+    def forget_account_ids(self) -> None:
+        """After a transaction of `post_batch` rolled back: ids it looked up may belong to
+        accounts that the rollback removed, so they are looked up again."""
+        self._account_ids.clear()
+
     async def open_accounts(self, keys: Iterable[AccountKey]) -> None:
         """Create the accounts that do not exist yet; opening one twice is harmless."""
         for key in keys:

@@ -28,6 +28,7 @@ from engine.settlement.trades import trades_from_fills
 from engine.settlement.vaults import (
     SETTLEMENT_AUTHORITY_PURPOSE,
     SETTLEMENT_MINT_PURPOSE,
+    Vaults,
     VaultService,
     VaultSubmitter,
     derived_keypair,
@@ -68,7 +69,9 @@ class SettlementRuntime:
             self._state = ChainStateStore(database, self.embedded)
             self.chain = self.embedded
         self._exchange = exchange
-        self.vaults = VaultService(
+        # The engine's own vaults; `vaults` is what callers use: these, or in an API process of
+        # many the engine's over the cluster (`route_vaults`).
+        self.vault_service = VaultService(
             database,
             self.chain,
             clock,
@@ -78,9 +81,10 @@ class SettlementRuntime:
             funds=funds,
             state=self._state,
         )
+        self.vaults: Vaults = self.vault_service
         self.repository = SettlementRepository(database)
         self.service = SettlementService(
-            self.repository, VaultSubmitter(self.vaults), clock, bus=bus
+            self.repository, VaultSubmitter(self.vault_service), clock, bus=bus
         )
         # Refreshed every second for /metrics and the stats (the collector cannot await).
         self.lag_seconds = 0.0
@@ -95,7 +99,7 @@ class SettlementRuntime:
         await self.chain.start()
         if self._state is not None:
             await self._state.save()
-        await self.vaults.start()
+        await self.vault_service.start()
         await self.service.start()
         # Trades the exchange restored (snapshot + journal) that no stored batch holds yet:
         # the store leaves out the ones already batched.
@@ -115,9 +119,14 @@ class SettlementRuntime:
                 await self._stats
             self._stats = None
         await self.service.stop()
-        await self.vaults.stop()
+        await self.vault_service.stop()
         if isinstance(self.chain, RpcChain):
             await self.chain.close()
+
+    def route_vaults(self, vaults: Vaults) -> None:
+        """An API process of many: vault operations go to the engine, whose chain is the one
+        settlement and reconciliation use (the embedded chain is one per process)."""
+        self.vaults = vaults
 
     def record_outcome(self, outcome: Outcome) -> None:
         """The sequencer's publish hook: never raises, never waits."""

@@ -115,7 +115,12 @@ class SettlementService:
         closed = self._batcher.close(self._clock.now())
         if closed is not None:
             self._closed.append(closed)
-        await self.store_closed()
+        try:
+            await self.store_closed()
+        except Exception as error:
+            # Like a crash: the next start batches again the restored trades that no stored
+            # batch holds (runtime.py), so a stop must not fail over a busy database.
+            log.warning("settlement_final_store_failed", error=type(error).__name__)
 
     async def run(self) -> None:
         while True:

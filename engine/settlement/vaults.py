@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import structlog
 from solders.keypair import Keypair
@@ -35,7 +36,8 @@ from engine.accounts.funds import Funds
 from engine.clock import Clock
 from engine.errors import DomainError
 from engine.ledger import USDT
-from engine.matching import Side
+from engine.matching import OrderType, Side
+from engine.perps import MarketConfig
 from engine.perps.position import OrderSide
 from engine.perps.risk import OrderRequest, check_order
 from engine.settlement.chain.base import ChainBackend, ChainError, wallet_token_account
@@ -75,6 +77,12 @@ RECONCILE_INTERVAL = timedelta(seconds=5)
 SETTLEMENT_AUTHORITY_PURPOSE = "settlement-authority"
 SETTLEMENT_MINT_PURPOSE = "settlement-mint"
 FEE_WALLET_PURPOSE = "settlement-fee-wallet"
+# Auto-deposit (seed 004 E): the reference can move between the check before an order and
+# the engine applying it, so a floating order (market or peg) is funded as if its price
+# were this much higher: 25 bps is some 25 s of a typical BTC move (about 1 bp a second)
+# for 0.25 % more than the order's margin and fee. A jump beyond it still refuses the
+# order (INSUFFICIENT_MARGIN); what the order does not use stays in the available balance.
+AUTO_DEPOSIT_PRICE_ALLOWANCE_BPS = 25
 
 
 def vault_reference(account_id: str, kind: str, key: str) -> str:
@@ -413,24 +421,35 @@ class VaultService:
 
     async def ensure_collateral(self, command: SubmitOrder) -> int:
         """Auto-deposit: if the order needs more than the ledger's available balance, pull
-        exactly the shortfall from the wallet within its authorisation. Returns what was
-        deposited (0 when nothing was needed or possible; the engine then refuses as usual)."""
+        the shortfall plus a price-move allowance (AUTO_DEPOSIT_PRICE_ALLOWANCE_BPS) from
+        the wallet, capped by its unused authorisation and its token balance; at least the
+        shortfall at today's price, or nothing. What the order does not reserve stays in
+        the available balance (withdrawable). Returns what was deposited (0 when nothing
+        was needed or possible; the engine then refuses as usual)."""
         wallet = self._wallet_cache.get(command.account)
         if wallet is None or wallet.linked:
             return 0
-        shortfall = collateral_shortfall(self._exchange(), command)
-        if shortfall <= 0:
+        exchange = self._exchange()
+        wanted = collateral_shortfall(exchange, command)
+        if wanted <= 0:
             return 0
         state = await self.vault(command.account)
-        if not state.active or state.available < shortfall:
+        if not state.active:
             return 0
+        token_account = await self.chain.token_account(
+            wallet_token_account(wallet.address, self.chain.mint)
+        )
+        in_wallet = 0 if token_account is None else token_account.amount
+        amount = min(wanted, state.available, in_wallet)
+        if amount <= 0 or amount < collateral_shortfall(exchange, command, allowance_bps=0):
+            return 0  # not even today's shortfall: the engine refuses the order as usual
         reference = vault_reference(command.account, "aut", uuid.uuid4().hex)
         try:
-            await self.deposit(command.account, shortfall, reference)
+            await self.deposit(command.account, amount, reference)
         except (ChainError, VaultError) as error:
             log.info("vault_auto_deposit_skipped", account=command.account, code=error.code)
             return 0
-        return shortfall
+        return amount
 
     # --- withdraw and revoke ------------------------------------------------------------
 
@@ -688,21 +707,22 @@ class VaultService:
         return f"VaultService({json.dumps(self.describe())})"
 
 
-def collateral_shortfall(exchange: Exchange, command: SubmitOrder) -> int:
+def collateral_shortfall(
+    exchange: Exchange,
+    command: SubmitOrder,
+    *,
+    allowance_bps: int = AUTO_DEPOSIT_PRICE_ALLOWANCE_BPS,
+) -> int:
     """How much more than the ledger's available balance the order reserves (margin plus
-    the taker-fee reserve, exactly as the engine's check computes them); 0 if none."""
+    the taker-fee reserve, as the engine's check computes them), with the price the order
+    is reserved at moved `allowance_bps` against it when that price floats (see
+    `auto_deposit_price`); 0 if none."""
     market = exchange.markets.get(command.symbol)
     if market is None or command.reduce_only:
         return 0
-    price = command.limit_price
+    price = auto_deposit_price(exchange, market, command, allowance_bps)
     if price is None:
-        prices = exchange.prices.get(command.symbol)
-        reference = (
-            None if prices is None else (prices.ask if command.side is Side.BUY else prices.bid)
-        )
-        if reference is None:
-            return 0
-        price = -(-reference // market.tick_size) * market.tick_size
+        return 0
     try:
         requirement = check_order(
             market,
@@ -722,6 +742,31 @@ def collateral_shortfall(exchange: Exchange, command: SubmitOrder) -> int:
     key = accounts.available(command.account)
     available = ledger.balance(key) if ledger.has_account(key) else 0
     return max(0, requirement.total - available)
+
+
+def auto_deposit_price(
+    exchange: Exchange, market: MarketConfig, command: SubmitOrder, allowance_bps: int
+) -> int | None:
+    """The price the engine will reserve margin at (its `_risk_price`: the limit, else the
+    reference ask/bid, or bid/ask for a bid/ask peg, rounded up to a tick). A limit is what
+    the user asked and cannot move; a reference price can move before the engine applies
+    the order, so it is raised by `allowance_bps` (a higher price reserves more, whichever
+    the side), rounded up to a tick. None without a reference."""
+    if command.limit_price is not None:
+        return command.limit_price
+    prices = exchange.prices.get(command.symbol)
+    if prices is None:
+        return None
+    if command.order_type is OrderType.PEG_BID:
+        reference = prices.bid
+    elif command.order_type is OrderType.PEG_ASK:
+        reference = prices.ask
+    else:
+        reference = prices.ask if command.side is Side.BUY else prices.bid
+    if reference is None:
+        return None
+    moved = -(-reference * (10_000 + allowance_bps) // 10_000)
+    return -(-moved // market.tick_size) * market.tick_size
 
 
 def _replayed(known: StoredRow, amount: int) -> tuple[int, bool]:
@@ -765,3 +810,41 @@ class VaultSubmitter:
 
     async def find(self, batch_id: str) -> str | None:
         return await self._vaults.find_batch(batch_id)
+
+
+class Vaults(Protocol):
+    """What the API's resolvers ask of the vaults: the VaultService itself, or in an API
+    process of many the engine's, over the cluster (engine/cluster/vaults.py)."""
+
+    last_reconciliation: Reconciliation | None
+
+    @property
+    def withdrawals_halted(self) -> bool: ...
+
+    def wallet_of(self, account_id: str) -> WalletInfo | None: ...
+
+    async def wallet(self, account_id: str, linked_address: str | None = None) -> WalletInfo: ...
+
+    async def view(self, account_id: str, linked_address: str | None = None) -> WalletView: ...
+
+    async def vault(self, account_id: str) -> VaultState: ...
+
+    async def chain_faucet(self, account_id: str, amount: int) -> str: ...
+
+    async def authorize(self, account_id: str, amount: int) -> VaultState: ...
+
+    async def deposit(self, account_id: str, amount: int, reference: str) -> tuple[int, bool]: ...
+
+    async def withdraw(self, account_id: str, amount: int, reference: str) -> tuple[int, bool]: ...
+
+    async def revoke(self, account_id: str, reference: str) -> VaultState: ...
+
+    async def fund_demo(self, account_id: str) -> None: ...
+
+    async def faucet_and_deposit(
+        self, account_id: str, amount: int, reference: str
+    ) -> tuple[int, bool]: ...
+
+    async def ensure_collateral(self, command: SubmitOrder) -> int: ...
+
+    async def reconcile(self) -> Reconciliation: ...

@@ -1,12 +1,14 @@
-"""Simulated market makers: hidden two-sided liquidity around the reference NBBO in every
-market, so a newcomer's market order fills at once and a resting limit fills when the
-market comes to it. They trade through the same commands as anyone."""
+"""Simulated market makers: hidden two-sided liquidity at the reference NBBO in every
+market, so a newcomer's market order fills at once (NBBO protection on or off) and a
+resting limit fills when the market comes to it. They trade through the same commands as
+anyone."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
@@ -20,16 +22,23 @@ from engine.trading.exchange import Exchange, Outcome
 MAKER_ACCOUNT = "sim-maker"
 MAKER_CAPITAL = 50_000_000 * 1_000_000  # 50 million USDT
 MAKER_LEVERAGE = 10
-# Quotes at the reference touch and a few steps outside it, in basis points.
-LEVEL_OFFSETS_BPS = (0, 5, 15)
-LEVEL_NOTIONAL_USDT = 25_000
+# Dark-pool practice: resting liquidity sits at or inside the lit NBBO. The makers quote
+# primary pegs (a buy pegged to the reference bid, a sell to the reference ask), so the
+# book itself moves them on every reference change, inside the journaled UpdatePrices
+# command: never outside the NBBO, no requote commands, identical on replay.
+QUOTE_NOTIONAL_USDT = 75_000  # per side and market
 REQUOTE_SECONDS = 1.0
-# A market is requoted when its reference moved this much since the last quotes, or
-# after REFRESH anyway: quoting every second regardless would fill the journal.
-REQUOTE_MOVE_BPS = 1
+# Requoted after a fill (to stand at full size again), or after REFRESH anyway so the size
+# follows the price; the price itself needs no requote.
 REFRESH = timedelta(seconds=15)
 
 log = structlog.get_logger("godark.sim.makers")
+
+
+@dataclass(frozen=True, slots=True)
+class _Quoted:
+    at: datetime
+    position: tuple[str, int] | None  # (side, size) when quoted: a change means a fill
 
 
 class SimulatedMarketMakers:
@@ -47,13 +56,17 @@ class SimulatedMarketMakers:
         self.account = account
         self._interval = interval_seconds
         self._task: asyncio.Task[None] | None = None
-        self._quoted: dict[str, tuple[int, datetime]] = {}  # market -> (mid, when)
+        self._quoted: dict[str, _Quoted] = {}
 
     async def start(self) -> None:
+        await self.fund()
+        self._task = asyncio.create_task(self._run(), name="sim-market-makers")
+
+    async def fund(self) -> None:
+        """The makers' capital: one Deposit, the same reference at every start."""
         await self._submit(
             Deposit(self.account, MAKER_CAPITAL, f"{self.account}:capital", self._clock.now())
         )
-        self._task = asyncio.create_task(self._run(), name="sim-market-makers")
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -66,6 +79,8 @@ class SimulatedMarketMakers:
         commands: list[Command] = []
         for market in self._exchange.markets.values():
             commands += self._quotes(market)
+        # Submitted together they share one journal batch, in this order (each market's
+        # cancel before its new quotes).
         await asyncio.gather(*(self._submit(command) for command in commands))
 
     def _quotes(self, market: MarketConfig) -> list[Command]:
@@ -73,32 +88,23 @@ class SimulatedMarketMakers:
         if not prices.healthy or prices.bid is None or prices.ask is None:
             return []
         now = self._clock.now()
-        mid = (prices.bid + prices.ask) // 2
+        position = self._position(market.symbol)
         last = self._quoted.get(market.symbol)
-        if last is not None:
-            moved = abs(mid - last[0]) * 10_000 >= REQUOTE_MOVE_BPS * last[0]
-            if not moved and now - last[1] < REFRESH:
-                return []
-        self._quoted[market.symbol] = (mid, now)
-        commands: list[Command] = [CancelAllOrders(self.account, market.symbol, now)]
-        for offset in LEVEL_OFFSETS_BPS:
-            bid = _to_tick(prices.bid * (10_000 - offset) // 10_000, market, up=False)
-            ask = _to_tick(prices.ask * (10_000 + offset) // 10_000, market, up=True)
-            size = _size_for(market, ask)
-            for side, price in ((Side.BUY, bid), (Side.SELL, ask)):
-                commands.append(
-                    SubmitOrder(
-                        self.account,
-                        market.symbol,
-                        side,
-                        OrderType.LIMIT,
-                        size,
-                        MAKER_LEVERAGE,
-                        now,
-                        limit_price=price,
-                    )
-                )
-        return commands
+        if last is not None and last.position == position and now - last.at < REFRESH:
+            return []
+        self._quoted[market.symbol] = _Quoted(now, position)
+        size = _size_for(market, prices.ask)
+        return [
+            CancelAllOrders(self.account, market.symbol, now),
+            *(
+                SubmitOrder(self.account, market.symbol, side, peg, size, MAKER_LEVERAGE, now)
+                for side, peg in ((Side.BUY, OrderType.PEG_BID), (Side.SELL, OrderType.PEG_ASK))
+            ),
+        ]
+
+    def _position(self, symbol: str) -> tuple[str, int] | None:
+        position = self._exchange.positions.get((self.account, symbol))
+        return None if position is None else (position.side.value, position.size)
 
     async def _run(self) -> None:
         while True:
@@ -109,13 +115,8 @@ class SimulatedMarketMakers:
             await asyncio.sleep(self._interval)
 
 
-def _to_tick(price: int, market: MarketConfig, *, up: bool) -> int:
-    ticks = -(-price // market.tick_size) if up else price // market.tick_size
-    return max(1, ticks) * market.tick_size
-
-
 def _size_for(market: MarketConfig, price: int) -> int:
-    """About LEVEL_NOTIONAL_USDT of the base asset, on the step grid and within limits."""
-    size = LEVEL_NOTIONAL_USDT * 10**10 * 10**8 // price
+    """About QUOTE_NOTIONAL_USDT of the base asset, on the step grid and within limits."""
+    size = QUOTE_NOTIONAL_USDT * 10**10 * 10**8 // price
     size -= size % market.step_size
     return max(market.min_order_size, min(size, market.max_order_size))

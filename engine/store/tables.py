@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -146,7 +147,7 @@ class AccountRow(SQLModel, table=True):
     kyc_tier: str = Field(max_length=8)
     terms_version: str = Field(max_length=16)
     referral_code: str = Field(max_length=16, unique=True)
-    referred_by: str | None = Field(default=None, max_length=32)
+    referred_by: str | None = Field(default=None, max_length=32, index=True)
     email_verified_at: datetime | None = _moment(nullable=True)
     totp_secret: str | None = Field(default=None, max_length=256)  # sealed with AES-GCM
     totp_enabled: bool = Field(default=False)
@@ -386,6 +387,73 @@ class VaultMovementRow(SQLModel, table=True):
     signature: str | None = Field(default=None, max_length=128)
     ledger_sequence: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     created_at: datetime = _moment()
+
+
+class ReferralActivityRow(SQLModel, table=True):
+    """A referred account's trading on one UTC day, for its referrer's statistics
+    (engine/accounts/referrals.py); rewards come from the ledger, not from here."""
+
+    __tablename__ = "referral_activity"
+
+    referee_id: str = Field(primary_key=True, max_length=32)
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    referrer_id: str = Field(max_length=32, index=True)
+    volume: int = Field(sa_column=Column(BigInteger, nullable=False))  # micro-USDT notional
+    trades: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class ReferralScanRow(SQLModel, table=True):
+    """How far the referral statistics have read a source (the settlement batches)."""
+
+    __tablename__ = "referral_scan"
+
+    source: str = Field(primary_key=True, max_length=32)
+    position: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+def _counter() -> Any:
+    return Field(default=0, sa_column=Column(BigInteger, nullable=False))
+
+
+class StatsDayRow(SQLModel, table=True):
+    """A market's public statistics for one UTC day (engine/stats): sums of its trades,
+    orders and fill times; market `*` holds the venue-wide settlement figures. Aggregates
+    only: nothing here names an account or an order."""
+
+    __tablename__ = "stats_day"
+
+    symbol: str = Field(primary_key=True, max_length=32)
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    trades: int = _counter()
+    volume: int = _counter()
+    buy_volume: int = _counter()
+    sell_volume: int = _counter()
+    fees: int = _counter()
+    compared_trades: int = _counter()
+    compared_volume: int = _counter()
+    savings: int = _counter()
+    inside_spread: int = _counter()
+    orders: int = _counter()
+    liquidity: int = _counter()
+    first_fills: int = _counter()
+    first_fill_ms: int = _counter()
+    complete_fills: int = _counter()
+    complete_fill_ms: int = _counter()
+    settled_batches: int = _counter()
+    settlement_ms: int = _counter()
+    failed_settlements: int = _counter()
+
+
+class StatsRunRow(SQLModel, table=True):
+    """One run of the engine: when it started, when the stats last saw it alive (downtime
+    is the gap to the next run) and the last command its saved statistics count."""
+
+    __tablename__ = "stats_run"
+
+    id: str = Field(primary_key=True, max_length=32)
+    started_at: datetime = _moment(index=True)
+    last_seen_at: datetime = _moment()
+    through_sequence: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
 def table_of(model: type[SQLModel]) -> Table:

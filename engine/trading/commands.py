@@ -177,6 +177,17 @@ class WithdrawInsuranceFund:
 
 
 @dataclass(frozen=True, slots=True)
+class PayReferralReward:
+    """A referrer's share of the fees its referees paid in one day, from the venue's fee
+    revenue (engine/accounts/referrals.py decides the amount from the stored ledger)."""
+
+    referrer: str
+    amount: int  # micro-USDT
+    reference: str  # one per (referrer, day): a day is never paid twice
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class OpenFlashMarket:
     """A flash market on a live event (docs/flash.md). Its id is derived from sport, event,
     market type and `at` (the window's start); game and period nodes are created as needed.
@@ -394,6 +405,7 @@ Command = (
     | SetEmergencyPause
     | ConfigureMarket
     | WithdrawInsuranceFund
+    | PayReferralReward
     | OpenFlashMarket
     | PlaceFlashBet
     | FlashTick
@@ -432,6 +444,7 @@ COMMAND_TYPES: dict[str, type[Any]] = {
         SetEmergencyPause,
         ConfigureMarket,
         WithdrawInsuranceFund,
+        PayReferralReward,
         OpenFlashMarket,
         PlaceFlashBet,
         FlashTick,

@@ -20,6 +20,27 @@ class TradePrinted:
     size: int
     aggressor_side: Side
     at: datetime
+    # The lit reference NBBO the engine held when it matched (None while the oracle was not
+    # healthy): the quote the aggressor would otherwise have crossed, for execution quality.
+    # Defaults keep snapshots taken before these fields restorable.
+    reference_bid: int | None = None
+    reference_ask: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEntered:
+    """Private: the engine accepted an order, before any of its fills. `notional` is its size
+    at the price its margin was reserved at (the limit, else the reference touch), in
+    micro-USDT: the liquidity it submitted. Only daily aggregates of it leave (engine/stats)."""
+
+    account: str
+    symbol: str
+    order_id: str
+    side: Side
+    order_type: str
+    size: int
+    notional: int
+    at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +58,8 @@ class OrderUpdated:
     limit_price: int | None
     reason: str | None
     at: datetime
+    # When the engine accepted the order: time to fill is measured from it.
+    placed_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -403,6 +426,7 @@ FlashEvent = (
 
 EngineEvent = (
     TradePrinted
+    | OrderEntered
     | OrderUpdated
     | OrderFill
     | PositionChanged

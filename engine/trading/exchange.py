@@ -97,6 +97,7 @@ from engine.trading.commands import (
     OpenFlashMarket,
     OpenMicroMarket,
     OpenMicroSession,
+    PayReferralReward,
     PlaceFlashBet,
     PlaceMicroBet,
     RecordLimitPromptSeen,
@@ -126,6 +127,7 @@ from engine.trading.events import (
     MarketConfigured,
     MarketStatusChanged,
     MicroHouseFunded,
+    OrderEntered,
     OrderFill,
     OrderUpdated,
     PositionChanged,
@@ -357,6 +359,8 @@ class Exchange:
             self._configure_market(command, outcome)
         elif isinstance(command, WithdrawInsuranceFund):
             self._withdraw_insurance_fund(command, outcome)
+        elif isinstance(command, PayReferralReward):
+            self._pay_referral_reward(command, outcome)
         elif isinstance(command, FlashTick):
             self._flash_results(self.flash.tick(command), outcome)
             outcome.events += self.protection.tick(command.at)
@@ -465,6 +469,24 @@ class Exchange:
                 command.at,
             )
         )
+
+    def _pay_referral_reward(self, command: PayReferralReward, outcome: Outcome) -> None:
+        """Fee revenue to the referrer's available balance. The reference is also the
+        ledger entry's idempotency key, so the stored ledger shows one entry per day paid;
+        fee revenue that cannot cover it refuses the payment, retried on the next run."""
+        request = ("referral_reward", command.referrer, command.amount)
+        if self._replayed(command.reference, request, outcome):
+            return
+        _require_positive(command.amount)
+        referrer = accounts.available(command.referrer)
+        self.ledger.open_accounts([referrer])
+        self._post_keyed(
+            command.reference,
+            "referral_reward",
+            [(accounts.FEES, -command.amount), (referrer, command.amount)],
+        )
+        self._references[command.reference] = (request, self.sequence)
+        self._balance_event(command.referrer, command.at, outcome)
 
     # --- flash markets (engine/flash/book.py holds their state) ----------------------------
 
@@ -753,6 +775,7 @@ class Exchange:
         self._leverages.setdefault((command.account, command.symbol), Counter())[
             command.leverage
         ] += 1
+        first_event = len(outcome.events)
         events = self.books[command.symbol].place(
             BookPlace(
                 order_id=order_id,
@@ -771,7 +794,33 @@ class Exchange:
             )
         )
         self._book_events(events, outcome)
+        entered = OrderEntered(
+            account=command.account,
+            symbol=command.symbol,
+            order_id=order_id,
+            side=command.side,
+            order_type=command.order_type.value,
+            size=command.size,
+            notional=command.size * risk_price // NOTIONAL_DIVISOR,
+            at=command.at,
+        )
+        self._announce_entry(entered, first_event, outcome)
         self._balance_event(command.account, command.at, outcome)
+
+    @staticmethod
+    def _announce_entry(entered: OrderEntered, first_event: int, outcome: Outcome) -> None:
+        """The order's entry goes ahead of its fills, unless the book refused it or it
+        repeated a client order id (then it was never an order of its own)."""
+        if outcome.order_id != entered.order_id:
+            return
+        for event in outcome.events[first_event:]:
+            if (
+                isinstance(event, OrderUpdated)
+                and event.order_id == entered.order_id
+                and event.status == "REJECTED"
+            ):
+                return
+        outcome.events.insert(first_event, entered)
 
     def _require_one_leverage(self, command: SubmitOrder, position: Position | None) -> None:
         """One leverage per trader and market, for the position and every open order: two
@@ -989,8 +1038,18 @@ class Exchange:
             trade, trade.maker_order_id, price, size, fees.maker_fee, "MAKER", outcome
         )
         self._watch_volume(trade.symbol, price * size // 10**12, trade.at, outcome)
+        # The reference quote the book matched against (UpdatePrices stores it before
+        # repricing), so the stats compare each trade with the quote of its own instant.
+        reference = self.prices[trade.symbol]
         printed = TradePrinted(
-            trade.trade_id, trade.symbol, price, size, trade.aggressor_side, trade.at
+            trade.trade_id,
+            trade.symbol,
+            price,
+            size,
+            trade.aggressor_side,
+            trade.at,
+            reference_bid=reference.bid if reference.healthy else None,
+            reference_ask=reference.ask if reference.healthy else None,
         )
         self.tape[trade.symbol].append(printed)
         outcome.events.append(printed)
@@ -1601,6 +1660,7 @@ class Exchange:
             limit_price=meta.limit_price,
             reason=reason,
             at=at,
+            placed_at=meta.placed_at,
         )
         outcome.events.append(update)
         if status in CLOSED_STATUSES:

@@ -41,6 +41,7 @@ from engine.trading.events import (
     MicroMarketSettled,
     MicroSessionClosed,
     MicroSessionOpened,
+    OrderEntered,
     OrderFill,
     OrderUpdated,
     PositionChanged,
@@ -96,7 +97,7 @@ def topics_of(event: EngineEvent) -> tuple[str, ...]:
 def topic_of(event: EngineEvent) -> str:
     if isinstance(event, TradePrinted):
         return f"trades.{event.symbol}"
-    if isinstance(event, OrderUpdated | OrderFill):
+    if isinstance(event, OrderEntered | OrderUpdated | OrderFill):
         return f"orders.{event.account}"
     if isinstance(event, PositionChanged | MarginCall):
         return f"positions.{event.account}"

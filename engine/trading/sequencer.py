@@ -5,8 +5,10 @@ applies it to the exchange, and writes the commands and the ledger entries they 
 one transaction. Only then does it answer the callers and publish the events. So an
 acknowledged command is always in the journal, and a restart — replaying the journal into
 a fresh exchange — rebuilds exactly the state the callers were told about. A failed write
-leaves memory ahead of the database: the sequencer stops, and the next start replays.
-Every SNAPSHOT_EVERY commands the state is saved, so a start replays only what follows.
+leaves memory ahead of the database: while the database is unreachable the sequencer
+retries that write (its callers wait; nobody else is applied meanwhile), and any other
+failure stops it, so that the next start replays. Every SNAPSHOT_EVERY commands the state
+is saved, so a start replays only what follows.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ import structlog
 
 from engine.clock import Clock
 from engine.ledger import Ledger
+from engine.ledger.model import EntryRequest
 from engine.store.database import Database
 from engine.store.journal import CommandJournal, JournaledCommand, Snapshot
+from engine.store.outages import is_database_unreachable
 from engine.trading.commands import Command, decode, encode
 from engine.trading.exchange import Exchange, Outcome
 from engine.trading.snapshot import restore_exchange, snapshot_exchange, state_hash
@@ -38,9 +42,13 @@ REPLAY_CHUNK = 2_000
 # A command sent by another process carries its request id into the journal under this key,
 # so a new engine can tell which redelivered requests are already applied (engine/cluster).
 REQUEST_FIELD = "_request"
+# A batch whose write met an unreachable database is written again after these waits (the
+# last one repeating): memory is ahead of the journal until it is, so nothing else goes on.
+WRITE_RETRY_SECONDS = (0.1, 0.25, 0.5, 1.0)
 
 Publish = Callable[[Outcome], Awaitable[None]]
 Journaled = Callable[[int], None]
+Replayed = Callable[[Outcome], None]
 
 log = structlog.get_logger("godark.sequencer")
 
@@ -54,6 +62,8 @@ class _Pending:
     command: Command
     reply: asyncio.Future[Outcome]
     request: str | None = None
+    # Set once the command is applied: from then on only the journal write decides it.
+    taken: bool = False
 
 
 class Sequencer:
@@ -84,6 +94,9 @@ class Sequencer:
         self._snapshot_sequence = 0
         # Told the last sequence of each batch once it is committed (engine/cluster).
         self.on_journaled: Journaled | None = None
+        # Shown each outcome the start-up replay recomputes (the stats count what they had
+        # not saved before a stop or crash); published outcomes go to `publish` instead.
+        self.on_replayed: Replayed | None = None
 
     async def start(self) -> int:
         """Replay the journal into the exchange, then accept commands. Returns how many
@@ -110,13 +123,32 @@ class Sequencer:
             if not pending.reply.done():
                 pending.reply.set_exception(SequencerStopped("the engine is shutting down"))
 
-    async def submit(self, command: Command, request: str | None = None) -> Outcome:
-        """`request`: the sender's request id, journaled with the command (engine/cluster)."""
+    async def submit(
+        self, command: Command, request: str | None = None, *, queue_timeout: float | None = None
+    ) -> Outcome:
+        """`request`: the sender's request id, journaled with the command (engine/cluster).
+
+        `queue_timeout`: how long the command may wait for its turn (the queue backs up while
+        the database is unreachable). Past it the command is withdrawn, never applied, and
+        SequencerStopped raised; a command already applied is answered when it is journaled.
+        """
         if self._task is None or self._task.done():
             raise SequencerStopped("the engine is not accepting commands")
         reply: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Pending(command, reply, request))
-        return await reply
+        pending = _Pending(command, reply, request)
+        self._queue.put_nowait(pending)
+        if queue_timeout is None:
+            return await reply  # a cancelled caller cancels `reply`: skipped, or not answered
+        try:
+            return await asyncio.wait_for(asyncio.shield(reply), queue_timeout)
+        except TimeoutError:
+            if pending.taken:
+                return await reply
+            reply.cancel()  # skipped when its turn comes
+            raise SequencerStopped("the engine is busy; the command was not applied") from None
+        except asyncio.CancelledError:
+            _abandon(pending)
+            raise
 
     async def _restore_snapshot(self) -> None:
         restored = await restore_latest_snapshot(self._journal, self._stream, self.exchange)
@@ -141,7 +173,9 @@ class Sequencer:
         while True:
             commands = await self._journal.read(self._stream, after=after, limit=REPLAY_CHUNK)
             for journaled in commands:
-                self.exchange.apply(journaled.sequence, journaled_command(journaled))
+                outcome = self.exchange.apply(journaled.sequence, journaled_command(journaled))
+                if self.on_replayed is not None:
+                    self.on_replayed(outcome)
                 count += 1
             after = self.exchange.sequence
             # The entries were stored with their commands; storing them again skips every
@@ -162,7 +196,10 @@ class Sequencer:
                 batch = [await self._queue.get()]
                 while len(batch) < MAX_BATCH and not self._queue.empty():
                     batch.append(self._queue.get_nowait())
-                await self._process(batch)
+                # A command whose caller gave up waiting (queue_timeout) is not applied.
+                batch = [pending for pending in batch if not pending.reply.done()]
+                if batch:
+                    await self._process(batch)
         except asyncio.CancelledError:
             raise
         except BaseException as error:
@@ -180,6 +217,7 @@ class Sequencer:
         try:
             for pending in batch:
                 sequence = self.exchange.sequence + 1
+                pending.taken = True
                 outcomes.append(self.exchange.apply(sequence, pending.command))
                 kind, payload = encode(pending.command)
                 if pending.request is not None:
@@ -187,10 +225,7 @@ class Sequencer:
                 journaled.append(
                     JournaledCommand(self._stream, sequence, kind, payload, self._clock.now())
                 )
-            entries = self.exchange.ledger.drain()
-            async with self._database.transaction() as connection:
-                await self._journal.append_in(connection, journaled)
-                await self._ledger.post_batch(connection, entries, self._clock.now())
+            await self._write(journaled, self.exchange.ledger.drain())
         except BaseException as error:
             for pending in batch:
                 if not pending.reply.done():
@@ -206,7 +241,46 @@ class Sequencer:
                 if outcome.events:
                     self._enqueue(outcome)
         if self.exchange.sequence - self._snapshot_sequence >= self._snapshot_every:
-            await self._take_snapshot()
+            try:
+                await self._take_snapshot()
+            except Exception as error:  # a snapshot only shortens the next start's replay
+                log.warning("snapshot_failed", error=type(error).__name__)
+
+    async def _write(self, journaled: list[JournaledCommand], entries: list[EntryRequest]) -> None:
+        """The batch's commands and ledger entries in one transaction, written again until
+        the database takes them whenever it is unreachable."""
+        attempt = 0
+        while True:
+            try:
+                async with self._database.transaction() as connection:
+                    await self._journal.append_in(connection, journaled)
+                    await self._ledger.post_batch(connection, entries, self._clock.now())
+                return
+            except Exception as error:
+                if not is_database_unreachable(error):
+                    raise
+                failure = error
+            # Ids of ledger accounts opened by the rolled-back transaction do not exist.
+            self._ledger.forget_account_ids()
+            delay = WRITE_RETRY_SECONDS[min(attempt, len(WRITE_RETRY_SECONDS) - 1)]
+            attempt += 1
+            log.warning(
+                "journal_write_retrying",
+                error=type(failure).__name__,
+                sequence=journaled[-1].sequence,
+                attempt=attempt,
+            )
+            await asyncio.sleep(delay)
+            if await self._written(journaled[-1]):
+                return  # the lost connection had committed it after all
+
+    async def _written(self, last: JournaledCommand) -> bool:
+        try:
+            return await self._journal.last_sequence(last.stream) >= last.sequence
+        except Exception as error:
+            if is_database_unreachable(error):
+                return False
+            raise
 
     def _enqueue(self, outcome: Outcome) -> None:
         if self._outbox.full():
@@ -224,15 +298,34 @@ class Sequencer:
                 log.warning("event_publication_failed", sequence=outcome.sequence)
 
 
+def _abandon(pending: _Pending) -> None:
+    """The caller stopped waiting (its task was cancelled, e.g. at shutdown). The shield
+    keeps `reply` alive, so: a command not applied yet is withdrawn like a timed-out one; an
+    applied one is answered to nobody, and its failure (the engine stopping mid-write) is
+    marked seen rather than logged as "Future exception was never retrieved"."""
+    if not pending.taken:
+        pending.reply.cancel()
+        return
+    pending.reply.add_done_callback(_mark_retrieved)
+
+
+def _mark_retrieved(reply: asyncio.Future[Outcome]) -> None:
+    if not reply.cancelled():
+        reply.exception()
+
+
 async def restore_latest_snapshot(
     journal: CommandJournal, stream: str, empty: Exchange
 ) -> Exchange | None:
     """The exchange as of the stream's latest snapshot, or None (no snapshot, or one that does
-    not restore to its hash). `empty` gives the markets. Shared with the read replicas."""
+    not restore to its hash). `empty` gives the markets and the protection policy. Shared
+    with the read replicas."""
     snapshot = await journal.latest_snapshot(stream)
     if snapshot is None:
         return None
-    restored = restore_exchange(list(empty.markets.values()), snapshot.state)
+    restored = restore_exchange(
+        list(empty.markets.values()), snapshot.state, empty.protection.policy
+    )
     if state_hash(restored) != snapshot.state_hash:
         # A snapshot that does not restore to what was saved is not trusted: the whole
         # journal is replayed instead, which is slower but always right.

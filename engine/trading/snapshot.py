@@ -21,6 +21,7 @@ from fractions import Fraction
 from typing import Any
 
 from engine.flash.book import FlashBook
+from engine.flash.protection import ProtectionPolicy
 from engine.flash.protection_book import ProtectionBook
 from engine.flash.sessions import MicroBook
 from engine.ledger import AccountKey, AccountPurpose, OwnerKind
@@ -94,15 +95,23 @@ def snapshot_exchange(exchange: Exchange) -> dict[str, Any]:
     }
 
 
-def restore_exchange(markets: list[MarketConfig], data: dict[str, Any]) -> Exchange:
+def restore_exchange(
+    markets: list[MarketConfig],
+    data: dict[str, Any],
+    protection_policy: ProtectionPolicy | None = None,
+) -> Exchange:
     """The saved exchange. `markets` (the `market` table) adds markets the snapshot does not
     know; for those it knows, the snapshot's config is the one at its sequence, and the
-    journal after it replays any later change."""
+    journal after it replays any later change. `protection_policy` is the operator's, which
+    a snapshot does not hold."""
     if data.get("format") not in READABLE_FORMATS:
         raise ValueError(f"unknown snapshot format {data.get('format')!r}")
     saved = [_typed(MarketConfig, plain) for plain in data.get("markets", [])]
     known = {market.symbol for market in saved}
-    exchange = Exchange(saved + [m for m in markets if m.symbol not in known])
+    exchange = Exchange(
+        saved + [m for m in markets if m.symbol not in known],
+        protection_policy=protection_policy,
+    )
     exchange.sequence = data["sequence"]
     exchange.now = datetime.fromisoformat(data["now"])
     for symbol, book in data["books"].items():

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import Any
 
 import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.frames import Frame, Opcode
+from websockets.streams import StreamReader
 
 import api.graphql
-from api.fanout import SLOW_CONSUMER_CLOSE_CODE, shareable
+from api.fanout import SLOW_CONSUMER_CLOSE_CODE, shareable, text_frame
 from api.graphql import KeepAliveTransportWSHandler
 from tests.api.conftest import OPEN_DEMO, LiveServer
 from tests.api.test_subscriptions import PROTOCOL, receive
@@ -124,3 +127,33 @@ async def test_a_slow_consumer_is_closed_instead_of_holding_everyone_up(
         await asyncio.sleep(0)
     await asyncio.sleep(0.05)
     assert adapter.closed_with == SLOW_CONSUMER_CLOSE_CODE
+
+
+@pytest.mark.parametrize("size", [0, 125, 126, 65_535, 65_536, 200_000])
+def test_direct_frames_are_read_back_by_a_standard_parser(size: int) -> None:
+    # websockets' own frame parser is the reference for every length encoding.
+    text = "x" * size
+    stream = StreamReader()
+    stream.feed_data(text_frame(text.encode()))
+    stream.feed_eof()
+    with pytest.raises(StopIteration) as parsed:
+        next(Frame.parse(stream.read_exact, mask=False))
+    received: Frame = parsed.value.value
+    assert (received.opcode, received.fin, received.data.decode()) == (Opcode.TEXT, True, text)
+
+
+async def test_shared_frames_take_the_direct_path_on_uvicorn(live_server: LiveServer) -> None:
+    ws = await _socket(live_server)
+    async with ws:
+        message = {"id": "direct", "type": "subscribe", "payload": {"query": HEARTBEAT}}
+        await ws.send(json.dumps(message))
+        first, second = json.loads(await _next_raw(ws)), json.loads(await _next_raw(ws))
+    assert first["id"] == second["id"] == "direct"
+    assert (
+        second["payload"]["data"]["heartbeat"]["sequence"]
+        > (first["payload"]["data"]["heartbeat"]["sequence"])
+    )
+    async with httpx.AsyncClient(base_url=live_server.http_url) as http:
+        metrics = (await http.get("/metrics")).text
+    written = re.search(r"^godark_websocket_direct_frames_total (\S+)$", metrics, re.MULTILINE)
+    assert written is not None and float(written.group(1)) >= 2

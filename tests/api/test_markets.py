@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
 
 from api.app import create_app
 from api.settings import Settings
@@ -214,3 +215,30 @@ async def test_the_ticker_streams_prices_at_most_ten_times_a_second(
     assert len(updates) <= 21  # ten a second, with one of slack at each end
     assert updates[-1]["symbol"] == "BTC-USDT-PERP"
     assert float(updates[-1]["indexPrice"]) > 1_000
+
+
+async def test_the_reference_book_streams_at_once_then_at_most_twice_a_second(
+    live_server: LiveServer,
+) -> None:
+    protocol = Subprotocol("graphql-transport-ws")
+    async with connect(live_server.ws_url, subprotocols=[protocol]) as ws:
+        await ws.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        query = (
+            'subscription { referenceBook(symbol: "BTC-USDT-PERP", depth: 3) '
+            "{ symbol label bids { price size } asks { price size } sources } }"
+        )
+        await ws.send(json.dumps({"id": "b", "type": "subscribe", "payload": {"query": query}}))
+        books: list[dict[str, Any]] = []
+        started = time.monotonic()
+        while time.monotonic() - started < 3.0:
+            try:
+                message = json.loads(await asyncio.wait_for(ws.recv(), timeout=3.5))
+            except TimeoutError:
+                break
+            if message["type"] == "next":
+                books.append(message["payload"]["data"]["referenceBook"])
+    assert 1 <= len(books) <= 8  # the book at once, then two a second, one of slack
+    assert books[0]["symbol"] == "BTC-USDT-PERP"
+    assert books[0]["label"] == "reference market"
+    assert all(len(book["bids"]) <= 3 and len(book["asks"]) <= 3 for book in books)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import httpx
@@ -15,7 +16,15 @@ from engine.store.migrations import upgrade
 async def test_healthz_reports_database_and_bus(client: httpx.AsyncClient) -> None:
     response = await client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "version": "0.1.0", "database": "ok", "bus": "ok"}
+    assert response.json() == {
+        "status": "ok",
+        "version": "0.1.0",
+        "database": "ok",
+        "bus": "ok",
+        # One process of role `all` has no replica to report.
+        "role": "all",
+        "pid": os.getpid(),
+    }
 
 
 async def test_healthz_is_503_when_the_configured_redis_is_down(tmp_path: Path) -> None:

@@ -2,157 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pyotp
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.conftest import REPOSITORY_ROOT
+from tests.e2e.steps import register_and_log_in, try_the_demo
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-# Without these, Chromium tries to reach Google's services at every start, and this
-# machine has no network beyond the package registries.
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    assert (REPOSITORY_ROOT / "web" / "dist" / "index.html").is_file(), (
-        "the web app is not built: `make test` builds it before the tests"
-    )
-    port = _free_port()
-    directory = tmp_path_factory.mktemp("server")
-    env = {key: value for key, value in os.environ.items() if not key.startswith("GODARK_")}
-    env.update(
-        GODARK_DATABASE_URL=f"sqlite+aiosqlite:///{directory}/godark.db",
-        GODARK_BIND=f"127.0.0.1:{port}",
-        GODARK_DEMO="true",
-    )
-    godark = str(Path(sys.executable).parent / "godark")
-    log = (directory / "server.log").open("w")
-    process = subprocess.Popen([godark, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((directory / "server.log").read_text())
-            time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser(server_url: str) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@pytest.fixture(scope="module")
-def browser_page(browser: Browser) -> Iterator[Page]:
-    """One page shared by the module's tests: once it opens a demo account, it stays signed in."""
-    page = browser.new_page()
-    try:
-        yield page
-    finally:
-        page.close()
-
-
-@pytest.fixture
-def newcomer_page(browser: Browser) -> Iterator[Page]:
-    """A browser profile of its own (empty localStorage): nobody is signed in."""
-    context = browser.new_context()
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-def _try_the_demo(page: Page) -> None:
-    """Signs in with a fresh demo account from the top bar, unless already signed in."""
-    banner = page.get_by_role("banner")
-    signed_in = banner.get_by_test_id("signed-in-as")
-    try_demo = banner.get_by_role("button", name="Try the demo", exact=True)
-    expect(signed_in.or_(try_demo)).to_be_visible(timeout=15_000)
-    if try_demo.is_visible():
-        try_demo.click()
-    expect(signed_in).to_have_text("Demo account", timeout=15_000)
-
-
-def _strong_password() -> str:
-    """Meets the policy (upper, lower, digit, special, 8+) and is nobody's common password."""
-    return f"Gd#{secrets.token_hex(6)}Xy7"
-
-
-def _register_and_log_in(page: Page, server_url: str) -> tuple[str, str]:
-    """A newcomer registers, confirms the email from the demo mailbox, and logs in."""
-    email = f"newcomer-{secrets.token_hex(4)}@example.com"
-    password = _strong_password()
-    page.goto(server_url)
-    banner = page.get_by_role("banner")
-    banner.get_by_role("button", name="Register", exact=True).click()
-    dialog = page.get_by_role("dialog")
-    dialog.get_by_label("Email", exact=True).fill(email)
-    dialog.get_by_label("Password", exact=True).fill(password)
-    dialog.get_by_label(re.compile("I accept the Terms of Service")).check()
-    dialog.get_by_role("button", name="Create account").click()
-    expect(dialog.get_by_test_id("register-done")).to_contain_text(email, timeout=10_000)
-
-    dialog.get_by_role("button", name="Open the demo mailbox").click()
-    link = dialog.get_by_test_id("mail-link").filter(has_text="/verify-email?token=")
-    expect(link).to_have_count(1, timeout=10_000)
-    link.click()
-    expect(page.get_by_test_id("verify-email-done")).to_have_text(
-        "Your email is confirmed.", timeout=10_000
-    )
-
-    page.get_by_role("button", name="Log in now").click()
-    dialog = page.get_by_role("dialog")
-    dialog.get_by_label("Email", exact=True).fill(email)
-    dialog.get_by_label("Password", exact=True).fill(password)
-    dialog.get_by_role("button", name="Log in", exact=True).click()
-    expect(page.get_by_role("banner").get_by_test_id("signed-in-as")).to_have_text(
-        email, timeout=10_000
-    )
-    return email, password
 
 
 def test_the_page_shows_the_heartbeat_ticking(browser_page: Page, server_url: str) -> None:
@@ -177,7 +35,7 @@ def test_the_page_shows_server_info_and_the_demo_balance(
     browser_page.goto(server_url)
     expect(browser_page.get_by_test_id("server-version")).to_have_text("0.1.0", timeout=15_000)
     expect(browser_page.get_by_test_id("server-mode")).to_have_text("DEMO")
-    _try_the_demo(browser_page)
+    try_the_demo(browser_page)
     expect(browser_page.get_by_test_id("balance-USDT-available")).to_have_text(
         "10000.000000", timeout=15_000
     )
@@ -205,7 +63,7 @@ def test_the_trade_page_shows_live_oracle_prices(browser_page: Page, server_url:
 
 def test_a_newcomer_opens_a_100x_long_and_closes_it(browser_page: Page, server_url: str) -> None:
     browser_page.goto(server_url)
-    _try_the_demo(browser_page)
+    try_the_demo(browser_page)
     expect(browser_page.get_by_test_id("index-price-BTC-USDT-PERP")).to_have_text(
         re.compile(r"^\d"), timeout=15_000
     )
@@ -252,7 +110,7 @@ def test_signed_out_visitors_see_markets_and_a_way_in(newcomer_page: Page, serve
 def test_a_newcomer_registers_verifies_the_email_and_logs_in(
     newcomer_page: Page, server_url: str
 ) -> None:
-    email, _password = _register_and_log_in(newcomer_page, server_url)
+    email, _password = register_and_log_in(newcomer_page, server_url)
     newcomer_page.get_by_role("link", name="Trade", exact=True).click()
     expect(newcomer_page.get_by_role("heading", level=1)).to_contain_text("Trade")
     expect(newcomer_page.get_by_role("banner").get_by_test_id("signed-in-as")).to_have_text(email)
@@ -261,7 +119,7 @@ def test_a_newcomer_registers_verifies_the_email_and_logs_in(
 def test_two_factor_authentication_is_enabled_from_the_admin_page(
     newcomer_page: Page, server_url: str
 ) -> None:
-    _register_and_log_in(newcomer_page, server_url)
+    register_and_log_in(newcomer_page, server_url)
     newcomer_page.get_by_role("link", name="Admin", exact=True).click()
     section = newcomer_page.get_by_test_id("admin-two-factor")
     section.get_by_role("button", name="Enable two-factor authentication").click()
@@ -279,7 +137,7 @@ def test_a_newcomer_bets_on_a_flash_market_after_a_quote(
 ) -> None:
     page = newcomer_page
     page.goto(server_url)
-    _try_the_demo(page)
+    try_the_demo(page)
     page.get_by_role("link", name="Flash", exact=True).click()
     expect(page.get_by_test_id("live-mode-toggle")).to_have_attribute("aria-pressed", "true")
     ticker = page.get_by_test_id("flash-ticker")
@@ -316,7 +174,7 @@ def test_a_loss_limit_set_on_the_flash_page_refuses_a_bigger_bet(
 ) -> None:
     page = newcomer_page
     page.goto(server_url)
-    _try_the_demo(page)
+    try_the_demo(page)
     page.get_by_role("link", name="Flash", exact=True).click()
     page.get_by_test_id("rg-open").click()
     panel = page.get_by_test_id("rg-panel")
@@ -351,7 +209,7 @@ def test_a_trade_settles_and_its_proof_is_verified_in_the_browser(
 ) -> None:
     page = browser_page
     page.goto(server_url)
-    _try_the_demo(page)
+    try_the_demo(page)
     expect(page.get_by_test_id("index-price-BTC-USDT-PERP")).to_have_text(
         re.compile(r"^\d"), timeout=15_000
     )
@@ -380,7 +238,7 @@ def test_advanced_mode_persists_and_a_gtc_limit_order_is_placed_and_cancelled(
 ) -> None:
     page = newcomer_page
     page.goto(server_url)
-    _try_the_demo(page)
+    try_the_demo(page)
     page.get_by_test_id("mode-advanced").click()
     page.reload()
     expect(page.get_by_test_id("mode-advanced")).to_have_attribute("aria-pressed", "true")
@@ -431,6 +289,10 @@ def test_the_stats_page_renders_charts(newcomer_page: Page, server_url: str) -> 
     for chart in ("stats-chart-savings", "stats-chart-volume", "stats-chart-fees"):
         expect(page.get_by_test_id(chart).locator("canvas").first).to_be_visible(timeout=15_000)
     expect(page.get_by_test_id("stats-execution")).to_contain_text("Execution quality")
+    # Order flow: the demo's market makers' orders are counted and charted.
+    expect(page.get_by_test_id("stats-chart-liquidity").locator("canvas").first).to_be_visible()
+    expect(page.get_by_test_id("stats-orders")).to_have_text(re.compile(r"^[1-9]\d*$"))
+    expect(page.get_by_test_id("stats-availability")).to_have_text(re.compile(r"%$"))
     page.get_by_test_id("stats-symbol").select_option("BTC-USDT-PERP")
     expect(page.get_by_test_id("stats-chart-volume")).to_have_attribute(
         "aria-label", re.compile("BTC-USDT-PERP")
@@ -442,7 +304,7 @@ def test_the_operator_panel_is_hidden_for_a_normal_user(
 ) -> None:
     page = newcomer_page
     page.goto(server_url)
-    _try_the_demo(page)
+    try_the_demo(page)
     page.get_by_role("link", name="Admin", exact=True).click()
     expect(page.get_by_test_id("admin-account")).to_be_visible(timeout=10_000)
     expect(page.get_by_test_id("operator-panel")).to_have_count(0)

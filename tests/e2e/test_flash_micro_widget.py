@@ -13,13 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_browser import (  # noqa: F401  (fixtures used by name)
-    _free_port,
-    _try_the_demo,
-    browser,
-    newcomer_page,
-    server_url,
-)
+from tests.e2e.steps import try_the_demo
+from tests.servers import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +22,7 @@ ODDS_TIMEOUT_MS = 30_000
 
 
 @pytest.fixture
-def third_party_origin(server_url: str, tmp_path: Path) -> Iterator[str]:  # noqa: F811
+def third_party_origin(server_url: str, tmp_path: Path) -> Iterator[str]:
     """Another site (another port, so another origin) embedding the widget by script tag."""
     (tmp_path / "index.html").write_text(
         "<!doctype html><html lang='en'><head><title>Someone's blog</title>"
@@ -37,7 +32,7 @@ def third_party_origin(server_url: str, tmp_path: Path) -> Iterator[str]:  # noq
         "</script></main></body></html>"
     )
     handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
-    site = http.server.ThreadingHTTPServer(("127.0.0.1", _free_port()), handler)
+    site = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
     thread = threading.Thread(target=site.serve_forever, daemon=True)
     thread.start()
     try:
@@ -47,7 +42,7 @@ def third_party_origin(server_url: str, tmp_path: Path) -> Iterator[str]:  # noq
         site.server_close()
 
 
-def test_the_widget_demo_page_shows_live_odds(newcomer_page: Page, server_url: str) -> None:  # noqa: F811
+def test_the_widget_demo_page_shows_live_odds(newcomer_page: Page, server_url: str) -> None:
     page = newcomer_page
     page.goto(f"{server_url}/widget-demo.html")
     widgets = page.locator(".godark-widget")
@@ -63,27 +58,50 @@ def test_the_widget_demo_page_shows_live_odds(newcomer_page: Page, server_url: s
 
 
 def test_the_widget_works_on_a_page_of_another_origin(
-    newcomer_page: Page,  # noqa: F811
-    server_url: str,  # noqa: F811
+    newcomer_page: Page,
+    server_url: str,
     third_party_origin: str,
 ) -> None:
     page = newcomer_page
     failed: list[str] = []
+    polled: list[str] = []
     page.on("requestfailed", lambda request: failed.append(request.url))
+    page.on("request", lambda r: polled.append(r.url) if r.method == "POST" else None)
     page.goto(third_party_origin)
     odds = page.locator(".godark-widget a.o")
     expect(odds.first).to_be_visible(timeout=ODDS_TIMEOUT_MS)
     assert "ref=BLOG1" in (odds.first.get_attribute("href") or "")
+    # Live over the socket from this other origin: updates keep arriving with no reload and
+    # no polling request (the widget polls only if the socket fails).
+    widget = page.locator(".godark-widget")
+    expect(widget).to_have_attribute("data-godark-transport", "socket")
+    received = int(widget.get_attribute("data-godark-updates") or "0")
+    expect(widget).not_to_have_attribute(
+        "data-godark-updates", str(received), timeout=ODDS_TIMEOUT_MS
+    )
+    assert not polled, polled
     # The blog's `font-size: 40px` and red links do not leak into the shadow root.
     size = odds.first.evaluate("element => getComputedStyle(element).fontSize")
     assert size != "40px", size
     assert not failed, failed
 
 
-def test_a_micro_session_is_opened_and_a_bet_placed(newcomer_page: Page, server_url: str) -> None:  # noqa: F811
+def test_the_widget_polls_when_its_socket_cannot_be_kept(
+    newcomer_page: Page, third_party_origin: str
+) -> None:
+    """A proxy that drops WebSockets, say: the widget still shows odds, by polling."""
+    page = newcomer_page
+    page.route_web_socket(re.compile(r"/graphql$"), lambda socket: socket.close())
+    page.goto(third_party_origin)
+    widget = page.locator(".godark-widget")
+    expect(widget).to_have_attribute("data-godark-transport", "polling", timeout=ODDS_TIMEOUT_MS)
+    expect(page.locator(".godark-widget a.o").first).to_be_visible(timeout=ODDS_TIMEOUT_MS)
+
+
+def test_a_micro_session_is_opened_and_a_bet_placed(newcomer_page: Page, server_url: str) -> None:
     page = newcomer_page
     page.goto(f"{server_url}/#/flash")
-    _try_the_demo(page)
+    try_the_demo(page)
     panel = page.get_by_test_id("micro-betting")
     expect(panel).to_be_visible(timeout=15_000)
     panel.get_by_label("Deposit (USDT)").fill("50")

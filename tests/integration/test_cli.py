@@ -64,13 +64,24 @@ def test_bench_prints_one_json_object_with_medians(benchmark: str, cli_env: dict
     assert report["machine"]["cpus"] >= 1
 
 
-def test_bench_orders_drives_a_real_server(cli_env: dict[str, str]) -> None:
+@pytest.mark.parametrize("over", ["http", "ws"])
+def test_bench_orders_drives_a_real_server(cli_env: dict[str, str], over: str) -> None:
     result = godark(
-        "bench", "orders", "--requests", "20", "--concurrency", "4", "--rounds", "1", env=cli_env
+        "bench",
+        "orders",
+        "--requests",
+        "20",
+        "--concurrency",
+        "4",
+        "--rounds",
+        "1",
+        "--over",
+        over,
+        env=cli_env,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads(result.stdout)
-    assert report["benchmark"] == "place_order_http"
+    assert report["benchmark"] == f"place_order_{over}"
     assert report["ops_per_second_median"] > 0
 
 
@@ -124,10 +135,13 @@ def test_bench_fanout_holds_sockets_and_measures_delivery(cli_env: dict[str, str
         "10",
         "--seconds",
         "2",
+        "--generators",
+        "2",
         env=cli_env,
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
+    assert report["generator_processes"] == 2
     assert report["connections_alive_at_end"] == 20
     assert report["messages_per_second"] > 0 and report["latency_ms"]["p50"] > 0
 

@@ -40,6 +40,10 @@ ALL_TABLES = {
     "wallet",
     "vault",
     "vault_movement",
+    "referral_activity",
+    "referral_scan",
+    "stats_day",
+    "stats_run",
 }
 
 

@@ -1,45 +1,45 @@
-import { useEffect, useRef, type MouseEvent } from 'react';
+import { Suspense, useEffect, useRef, useState, type MouseEvent, type RefObject } from 'react';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { StatusBar } from './components/StatusBar';
 import { TopBar } from './components/TopBar';
-import { AdminPage } from './pages/AdminPage';
-import { FlashPage } from './pages/FlashPage';
-import { NotFoundPage } from './pages/NotFoundPage';
-import { StatsPage } from './pages/StatsPage';
-import { TradePage } from './pages/TradePage';
-import { VerifyEmailPage } from './pages/VerifyEmailPage';
-import { useRoute, type Route } from './router';
+import { LAZY_PAGES } from './lazyPages';
+import { PAGES, useRoute, type Route } from './router';
 
-function PageFor({ route }: { route: Route }) {
-  switch (route) {
-    case 'trade':
-      return <TradePage />;
-    case 'flash':
-      return <FlashPage />;
-    case 'stats':
-      return <StatsPage />;
-    case 'admin':
-      return <AdminPage />;
-    case 'verify-email':
-      return <VerifyEmailPage />;
-    case 'not-found':
-      return <NotFoundPage />;
-  }
+function loadingText(route: Route): string {
+  const page = PAGES.find((candidate) => candidate.id === route);
+  return page === undefined ? 'Loading the page…' : `Loading the ${page.label} page…`;
+}
+
+/** Shown while a page's code arrives: a polite status message, visible only if the wait is noticeable. */
+function PageLoading({ route }: { route: Route }) {
+  return (
+    <div className="page-loading" role="status" data-testid="page-loading">
+      <span className="spinner" aria-hidden="true" />
+      {loadingText(route)}
+    </div>
+  );
+}
+
+/**
+ * Rendered beside the page inside Suspense, so its effect runs once the page's code
+ * has arrived and its heading exists: after client-side navigation, focus moves there.
+ */
+function FocusHeading({ main, enabled }: { main: RefObject<HTMLElement | null>; enabled: boolean }) {
+  useEffect(() => {
+    if (enabled) main.current?.querySelector<HTMLElement>('h1')?.focus();
+  }, [main, enabled]);
+  return null;
 }
 
 export function App() {
   const route = useRoute();
   const mainRef = useRef<HTMLElement>(null);
 
-  // After client-side navigation, move focus to the new page's heading.
-  const firstRender = useRef(true);
-  useEffect(() => {
-    if (firstRender.current) {
-      firstRender.current = false;
-      return;
-    }
-    mainRef.current?.querySelector<HTMLElement>('h1')?.focus();
-  }, [route]);
+  // The first page keeps focus at the top of the document; later ones move it to their heading.
+  const [firstRoute] = useState(route);
+  const [navigated, setNavigated] = useState(false);
+  if (!navigated && route !== firstRoute) setNavigated(true);
+  const Page = LAZY_PAGES[route];
 
   const skipToContent = (event: MouseEvent<HTMLAnchorElement>) => {
     event.preventDefault(); // the hash is reserved for routing
@@ -54,7 +54,10 @@ export function App() {
       <TopBar route={route} />
       <main id="main" ref={mainRef} tabIndex={-1} className="content">
         <ErrorBoundary key={route}>
-          <PageFor route={route} />
+          <Suspense fallback={<PageLoading route={route} />}>
+            <Page />
+            <FocusHeading main={mainRef} enabled={navigated} />
+          </Suspense>
         </ErrorBoundary>
       </main>
       <StatusBar />

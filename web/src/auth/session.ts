@@ -12,6 +12,8 @@
  * same refresh token at once.
  */
 
+import type { RefreshSessionMutation } from '../graphql/generated/graphql';
+
 const STORAGE_KEY = 'godark.session';
 /** Refresh this long before the access token expires. */
 const REFRESH_AHEAD_MS = 60_000;
@@ -128,7 +130,7 @@ export function getAccessToken(): string | null {
 
 /* ---------- refresh ---------- */
 
-const REFRESH_MUTATION = `
+const REFRESH_MUTATION = /* GraphQL */ `
   mutation RefreshSession($refreshToken: String!) {
     refreshSession(refreshToken: $refreshToken) {
       __typename
@@ -159,11 +161,9 @@ async function callRefresh(refreshToken: string): Promise<RefreshOutcome> {
   }
   if (response.status === 429 || response.status >= 500) return { kind: 'offline' };
   try {
-    const body = (await response.json()) as {
-      data?: { refreshSession?: { __typename: string } & Partial<SignedInPayload> };
-    };
+    const body = (await response.json()) as { data?: RefreshSessionMutation };
     const result = body.data?.refreshSession;
-    if (result?.__typename === 'SignedIn') return { kind: 'ok', payload: result as SignedInPayload };
+    if (result?.__typename === 'SignedIn') return { kind: 'ok', payload: result };
     return { kind: 'refused' };
   } catch {
     return { kind: 'offline' };

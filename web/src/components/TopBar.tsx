@@ -1,3 +1,4 @@
+import { preloadPage } from '../lazyPages';
 import { PAGES, hrefFor, type Route } from '../router';
 import { AuthControls } from './auth/AuthControls';
 
@@ -16,6 +17,8 @@ export function TopBar({ route }: { route: Route }) {
                 className="nav-link"
                 href={hrefFor(page.id)}
                 aria-current={route === page.id ? 'page' : undefined}
+                onPointerEnter={() => preloadPage(page.id)}
+                onFocus={() => preloadPage(page.id)}
               >
                 {page.label}
               </a>

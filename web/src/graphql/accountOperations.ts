@@ -1,8 +1,14 @@
 /** Accounts and sessions: sign-up, sign-in, security settings and the account's own data. */
-import { gql } from 'urql';
-import type { Balance } from './operations';
+import type { ResultOf } from '@graphql-typed-document-node/core';
+import { graphql } from './generated';
+import type { ApiPermission } from './generated/graphql';
 
-/** An expected refusal: a member of a mutation's error union. */
+export type { ApiPermission, CreateApiKeyInput, LoginInput, RegisterInput } from './generated/graphql';
+
+/**
+ * An expected refusal: a member of a mutation's error union. Structural, so every
+ * generated error member (`...RefusalFields`) fits it.
+ */
 export interface Refusal {
   __typename: string;
   code: string;
@@ -11,380 +17,284 @@ export interface Refusal {
   retryAfter?: number;
 }
 
-/** `X | Refusal` as returned by a mutation whose success type is `Name`. */
-export type Outcome<Name extends string, T> = ({ __typename: Name } & T) | Refusal;
+export const RefusalFields = graphql(`
+  fragment RefusalFields on UserError {
+    code
+    message
+    ... on RateLimitedError { retryAfter }
+  }
+`);
 
-export function isRefusal<Name extends string, T>(
-  outcome: Outcome<Name, T>,
-  success: Name,
-): outcome is Refusal {
-  return outcome.__typename !== success;
-}
-
-const REFUSAL = `
-  ... on UserError { code message }
-  ... on RateLimitedError { retryAfter }
-`;
-
-export type ApiPermission = 'READ' | 'TRADE' | 'WITHDRAW';
 export const API_PERMISSIONS: readonly ApiPermission[] = ['READ', 'TRADE', 'WITHDRAW'];
 
-export interface Account {
-  id: string;
-  email: string;
-  emailVerified: boolean;
-  status: string;
-  roles: string[];
-  tier: string;
-  kycTier: string;
-  termsVersion: string;
-  referralCode: string;
-  twoFactorEnabled: boolean;
-  walletAddress: string | null;
-  eraseAfter: string | null;
-  createdAt: string;
-  balances: Balance[];
-}
+export type Account = ResultOf<typeof AccountFields>;
 
-const ACCOUNT_FIELDS = `
-  id
-  email
-  emailVerified
-  status
-  roles
-  tier
-  kycTier
-  termsVersion
-  referralCode
-  twoFactorEnabled
-  walletAddress
-  eraseAfter
-  createdAt
-  balances { asset available locked total }
-`;
-
-export interface SignedIn {
-  accessToken: string;
-  accessTokenExpiresAt: string;
-  refreshToken: string;
-  refreshTokenExpiresAt: string;
-  account: Account;
-}
-
-const SIGNED_IN = `
-  __typename
-  ... on SignedIn {
-    accessToken
-    accessTokenExpiresAt
-    refreshToken
-    refreshTokenExpiresAt
-    account { ${ACCOUNT_FIELDS} }
+export const AccountFields = graphql(`
+  fragment AccountFields on Account {
+    id
+    email
+    emailVerified
+    status
+    roles
+    tier
+    kycTier
+    termsVersion
+    referralCode
+    twoFactorEnabled
+    walletAddress
+    eraseAfter
+    createdAt
+    balances { ...BalanceFields }
   }
-  ${REFUSAL}
-`;
+`);
 
-const ACCEPTED = `
-  __typename
-  ... on Accepted { message }
-  ${REFUSAL}
-`;
+export type SignedIn = Extract<ResultOf<typeof SignedInResultFields>, { __typename: 'SignedIn' }>;
 
-type SignedInResult = Outcome<'SignedIn', SignedIn>;
-type AcceptedResult = Outcome<'Accepted', { message: string }>;
-type NoVariables = Record<string, never>;
+export const SignedInResultFields = graphql(`
+  fragment SignedInResultFields on SignedInResult {
+    __typename
+    ... on SignedIn {
+      accessToken
+      accessTokenExpiresAt
+      refreshToken
+      refreshTokenExpiresAt
+      account { ...AccountFields }
+    }
+    ...RefusalFields
+  }
+`);
+
+export const AcceptedResultFields = graphql(`
+  fragment AcceptedResultFields on AcceptedResult {
+    __typename
+    ... on Accepted { message }
+    ...RefusalFields
+  }
+`);
 
 /* ---------- signing up and in ---------- */
 
-export const OpenDemoAccountMutation = gql<{ openDemoAccount: SignedInResult }, NoVariables>`
+export const OpenDemoAccountMutation = graphql(`
   mutation OpenDemoAccount {
-    openDemoAccount { ${SIGNED_IN} }
+    openDemoAccount { ...SignedInResultFields }
   }
-`;
+`);
 
-export interface RegisterInput {
-  email: string;
-  password: string;
-  acceptTermsVersion: string;
-  referralCode: string | null;
-}
-
-export const RegisterMutation = gql<{ register: AcceptedResult }, { input: RegisterInput }>`
+export const RegisterMutation = graphql(`
   mutation Register($input: RegisterInput!) {
-    register(input: $input) { ${ACCEPTED} }
+    register(input: $input) { ...AcceptedResultFields }
   }
-`;
+`);
 
-export const VerifyEmailMutation = gql<{ verifyEmail: AcceptedResult }, { token: string }>`
+export const VerifyEmailMutation = graphql(`
   mutation VerifyEmail($token: String!) {
-    verifyEmail(token: $token) { ${ACCEPTED} }
+    verifyEmail(token: $token) { ...AcceptedResultFields }
   }
-`;
+`);
 
-export const ResendVerificationMutation = gql<{ resendVerification: AcceptedResult }, { email: string }>`
+export const ResendVerificationMutation = graphql(`
   mutation ResendVerification($email: String!) {
-    resendVerification(email: $email) { ${ACCEPTED} }
+    resendVerification(email: $email) { ...AcceptedResultFields }
   }
-`;
+`);
 
-export interface LoginInput {
-  email: string;
-  password: string;
-  twoFactorCode: string | null;
-}
-
-export const LoginMutation = gql<{ login: SignedInResult }, { input: LoginInput }>`
+export const LoginMutation = graphql(`
   mutation Login($input: LoginInput!) {
-    login(input: $input) { ${SIGNED_IN} }
+    login(input: $input) { ...SignedInResultFields }
   }
-`;
+`);
 
-export const LogoutMutation = gql<{ logout: { message: string } }, NoVariables>`
+export const LogoutMutation = graphql(`
   mutation Logout {
     logout { message }
   }
-`;
+`);
 
-export const LogoutEverywhereMutation = gql<{ logoutEverywhere: { message: string } }, NoVariables>`
+export const LogoutEverywhereMutation = graphql(`
   mutation LogoutEverywhere {
     logoutEverywhere { message }
   }
-`;
+`);
 
-export interface MailMessage {
-  id: string;
-  recipient: string;
-  subject: string;
-  body: string;
-  createdAt: string;
-  sentAt: string | null;
-}
+export type MailMessage = ResultOf<typeof DemoMailboxQuery>['demoMailbox'][number];
 
-export const DemoMailboxQuery = gql<{ demoMailbox: MailMessage[] }, { email: string }>`
+export const DemoMailboxQuery = graphql(`
   query DemoMailbox($email: String!) {
     demoMailbox(email: $email) { id recipient subject body createdAt sentAt }
   }
-`;
+`);
 
 /* ---------- the account ---------- */
 
-export const MeQuery = gql<{ me: Account | null }, NoVariables>`
+export const MeQuery = graphql(`
   query Me {
-    me { ${ACCOUNT_FIELDS} }
+    me { ...AccountFields }
   }
-`;
+`);
 
-export const ChangePasswordMutation = gql<
-  { changePassword: AcceptedResult },
-  { currentPassword: string; newPassword: string }
->`
+export const ChangePasswordMutation = graphql(`
   mutation ChangePassword($currentPassword: String!, $newPassword: String!) {
-    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) { ${ACCEPTED} }
+    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) { ...AcceptedResultFields }
   }
-`;
+`);
 
-export const DeleteAccountMutation = gql<
-  { deleteAccount: Outcome<'DeletionScheduled', { eraseAfter: string }> },
-  { password: string; twoFactorCode: string | null }
->`
+export const DeleteAccountMutation = graphql(`
   mutation DeleteAccount($password: String!, $twoFactorCode: String) {
     deleteAccount(password: $password, twoFactorCode: $twoFactorCode) {
       __typename
       ... on DeletionScheduled { eraseAfter }
-      ${REFUSAL}
+      ...RefusalFields
     }
   }
-`;
+`);
 
-export const CancelAccountDeletionMutation = gql<{ cancelAccountDeletion: AcceptedResult }, NoVariables>`
+export const CancelAccountDeletionMutation = graphql(`
   mutation CancelAccountDeletion {
-    cancelAccountDeletion { ${ACCEPTED} }
+    cancelAccountDeletion { ...AcceptedResultFields }
   }
-`;
+`);
 
 /* ---------- two-factor ---------- */
 
-export interface TwoFactorSetup {
-  secret: string;
-  otpauthUri: string;
-  qrCode: string;
-}
+export type TwoFactorSetup = Extract<
+  ResultOf<typeof BeginTwoFactorSetupMutation>['beginTwoFactorSetup'],
+  { __typename: 'TwoFactorSetup' }
+>;
 
-export const BeginTwoFactorSetupMutation = gql<
-  { beginTwoFactorSetup: Outcome<'TwoFactorSetup', TwoFactorSetup> },
-  NoVariables
->`
+export const BeginTwoFactorSetupMutation = graphql(`
   mutation BeginTwoFactorSetup {
     beginTwoFactorSetup {
       __typename
       ... on TwoFactorSetup { secret otpauthUri qrCode }
-      ${REFUSAL}
+      ...RefusalFields
     }
   }
-`;
+`);
 
-export const ConfirmTwoFactorMutation = gql<
-  { confirmTwoFactor: Outcome<'BackupCodes', { codes: string[] }> },
-  { code: string }
->`
+export const ConfirmTwoFactorMutation = graphql(`
   mutation ConfirmTwoFactor($code: String!) {
     confirmTwoFactor(code: $code) {
       __typename
       ... on BackupCodes { codes }
-      ${REFUSAL}
+      ...RefusalFields
     }
   }
-`;
+`);
 
-export const DisableTwoFactorMutation = gql<
-  { disableTwoFactor: AcceptedResult },
-  { password: string; code: string }
->`
+export const DisableTwoFactorMutation = graphql(`
   mutation DisableTwoFactor($password: String!, $code: String!) {
-    disableTwoFactor(password: $password, code: $code) { ${ACCEPTED} }
+    disableTwoFactor(password: $password, code: $code) { ...AcceptedResultFields }
   }
-`;
+`);
 
 /* ---------- API keys ---------- */
 
-export interface ApiKey {
-  id: string;
-  name: string;
-  permissions: ApiPermission[];
-  allowList: string[];
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-}
+export type ApiKey = ResultOf<typeof ApiKeyFields>;
 
-const API_KEY_FIELDS = 'id name permissions allowList createdAt expiresAt lastUsedAt';
-
-export const ApiKeysQuery = gql<{ apiKeys: ApiKey[] }, NoVariables>`
-  query ApiKeys {
-    apiKeys { ${API_KEY_FIELDS} }
+export const ApiKeyFields = graphql(`
+  fragment ApiKeyFields on ApiKey {
+    id
+    name
+    permissions
+    allowList
+    createdAt
+    expiresAt
+    lastUsedAt
   }
-`;
+`);
 
-export interface CreateApiKeyInput {
-  name: string;
-  permissions: ApiPermission[];
-  allowList: string[];
-  expiresAt: string | null;
-}
+export const ApiKeysQuery = graphql(`
+  query ApiKeys {
+    apiKeys { ...ApiKeyFields }
+  }
+`);
 
-export const CreateApiKeyMutation = gql<
-  { createApiKey: Outcome<'CreatedApiKey', { key: ApiKey; secret: string }> },
-  { input: CreateApiKeyInput }
->`
+export const CreateApiKeyMutation = graphql(`
   mutation CreateApiKey($input: CreateApiKeyInput!) {
     createApiKey(input: $input) {
       __typename
       ... on CreatedApiKey {
-        key { ${API_KEY_FIELDS} }
+        key { ...ApiKeyFields }
         secret
       }
-      ${REFUSAL}
+      ...RefusalFields
     }
   }
-`;
+`);
 
-export const UpdateApiKeyMutation = gql<
-  { updateApiKey: Outcome<'ApiKey', ApiKey> },
-  { id: string; name: string | null; allowList: string[] | null }
->`
+export const UpdateApiKeyMutation = graphql(`
   mutation UpdateApiKey($id: String!, $name: String, $allowList: [String!]) {
     updateApiKey(id: $id, name: $name, allowList: $allowList) {
       __typename
-      ... on ApiKey { ${API_KEY_FIELDS} }
-      ${REFUSAL}
+      ... on ApiKey { ...ApiKeyFields }
+      ...RefusalFields
     }
   }
-`;
+`);
 
-export const DeleteApiKeyMutation = gql<{ deleteApiKey: AcceptedResult }, { id: string; password: string }>`
+export const DeleteApiKeyMutation = graphql(`
   mutation DeleteApiKey($id: String!, $password: String!) {
-    deleteApiKey(id: $id, password: $password) { ${ACCEPTED} }
+    deleteApiKey(id: $id, password: $password) { ...AcceptedResultFields }
   }
-`;
+`);
 
 /* ---------- wallet ---------- */
 
-export interface WalletChallenge {
-  nonce: string;
-  message: string;
-  expiresAt: string;
-}
+export type WalletChallenge = Extract<
+  ResultOf<typeof WalletChallengeMutation>['walletChallenge'],
+  { __typename: 'WalletChallenge' }
+>;
 
-export const WalletChallengeMutation = gql<
-  { walletChallenge: Outcome<'WalletChallenge', WalletChallenge> },
-  { address: string }
->`
+export const WalletChallengeMutation = graphql(`
   mutation WalletChallenge($address: String!) {
     walletChallenge(address: $address) {
       __typename
       ... on WalletChallenge { nonce message expiresAt }
-      ${REFUSAL}
+      ...RefusalFields
     }
   }
-`;
+`);
 
-type AccountResult = Outcome<'Account', Account>;
-
-export const LinkWalletMutation = gql<{ linkWallet: AccountResult }, { nonce: string; signature: string }>`
+export const LinkWalletMutation = graphql(`
   mutation LinkWallet($nonce: String!, $signature: String!) {
     linkWallet(nonce: $nonce, signature: $signature) {
       __typename
-      ... on Account { ${ACCOUNT_FIELDS} }
-      ${REFUSAL}
+      ... on Account { ...AccountFields }
+      ...RefusalFields
     }
   }
-`;
+`);
 
-export const UnlinkWalletMutation = gql<
-  { unlinkWallet: AccountResult },
-  { password: string; twoFactorCode: string | null }
->`
+export const UnlinkWalletMutation = graphql(`
   mutation UnlinkWallet($password: String!, $twoFactorCode: String) {
     unlinkWallet(password: $password, twoFactorCode: $twoFactorCode) {
       __typename
-      ... on Account { ${ACCOUNT_FIELDS} }
-      ${REFUSAL}
+      ... on Account { ...AccountFields }
+      ...RefusalFields
     }
   }
-`;
+`);
 
 /* ---------- sessions, activity, data ---------- */
 
-export interface AuthSession {
-  id: string;
-  device: string;
-  ip: string;
-  createdAt: string;
-  lastUsedAt: string;
-  current: boolean;
-}
+export type AuthSession = ResultOf<typeof SessionsQuery>['sessions'][number];
 
-export const SessionsQuery = gql<{ sessions: AuthSession[] }, NoVariables>`
+export const SessionsQuery = graphql(`
   query Sessions {
     sessions { id device ip createdAt lastUsedAt current }
   }
-`;
+`);
 
-export interface ActivityEntry {
-  kind: string;
-  ip: string;
-  userAgent: string;
-  detail: string;
-  at: string;
-}
+export type ActivityEntry = ResultOf<typeof ActivityQuery>['activity'][number];
 
-export const ActivityQuery = gql<{ activity: ActivityEntry[] }, NoVariables>`
+export const ActivityQuery = graphql(`
   query Activity {
     activity { kind ip userAgent detail at }
   }
-`;
+`);
 
-export const ExportMyDataQuery = gql<{ exportMyData: unknown }, NoVariables>`
+export const ExportMyDataQuery = graphql(`
   query ExportMyData {
     exportMyData
   }
-`;
+`);

@@ -1,31 +1,12 @@
-import { gql } from 'urql';
-import type {
-  CandleInterval,
-  Decimal,
-  Fill,
-  Order,
-  OrderSide,
-  OrderType,
-  Position,
-  PriceKind,
-  UserError,
-} from './operations';
-
 /* Documents of the Advanced trading mode (every order type, amend, history, TP/SL). */
+import type { ResultOf } from '@graphql-typed-document-node/core';
+import { graphql } from './generated';
 
-export interface Ohlcv {
-  start: string;
-  open: Decimal;
-  high: Decimal;
-  low: Decimal;
-  close: Decimal;
-  volume: Decimal;
-}
+export type { OrderStatusFilter, PlaceOrderInput as FullOrderInput, TimeInForce } from './generated/graphql';
 
-export const OhlcvQuery = gql<
-  { candles: Ohlcv[] },
-  { symbol: string; interval: CandleInterval; from: string; to: string; kind: PriceKind }
->`
+export type Ohlcv = ResultOf<typeof OhlcvQuery>['candles'][number];
+
+export const OhlcvQuery = graphql(`
   query Ohlcv($symbol: String!, $interval: CandleInterval!, $from: DateTime!, $to: DateTime!, $kind: PriceKind!) {
     candles(symbol: $symbol, interval: $interval, from: $from, to: $to, kind: $kind) {
       start
@@ -36,62 +17,39 @@ export const OhlcvQuery = gql<
       volume
     }
   }
-`;
+`);
 
-export type TimeInForce = 'IOC' | 'FOK' | 'GTC' | 'GTD';
-export type OrderStatusFilter = 'OPEN' | 'CLOSED' | 'ALL';
+export const ManagedPositionFields = graphql(`
+  fragment ManagedPositionFields on Position {
+    ...PositionFields
+    takeProfit
+    stopLoss
+  }
+`);
 
-/** Every field of PlaceOrderInput (schema.graphql). */
-export interface FullOrderInput {
-  symbol: string;
-  side: OrderSide;
-  type: OrderType;
-  size: Decimal;
-  leverage: number;
-  price: Decimal | null;
-  timeInForce: TimeInForce | null;
-  reduceOnly: boolean;
-  clientOrderId: string | null;
-  minQuantity: Decimal | null;
-  allOrNone: boolean;
-  nbboProtection: boolean;
-  expiresAt: string | null;
-}
+export type PlaceResult = ResultOf<typeof PlaceFullOrderMutation>['placeOrder'];
 
-const ORDER = `id clientOrderId symbol side type status size filled remaining price reason updatedAt`;
-const FILL = `tradeId orderId symbol side price size fee liquidity realizedPnl time`;
-const POSITION = `symbol side size entryPrice markPrice margin leverage unrealizedPnl realizedPnl
-  marginRatio liquidationPrice takeProfit stopLoss`;
-
-export type PlaceResult = { __typename: 'OrderPlaced'; order: Order; fills: Fill[] } | UserError;
-
-export const PlaceFullOrderMutation = gql<{ placeOrder: PlaceResult }, { input: FullOrderInput }>`
+export const PlaceFullOrderMutation = graphql(`
   mutation PlaceFullOrder($input: PlaceOrderInput!) {
     placeOrder(input: $input) {
       __typename
-      ... on OrderPlaced { order { ${ORDER} } fills { ${FILL} } }
+      ... on OrderPlaced { order { ...OrderFields } fills { ...FillFields } }
       ... on UserError { code message }
     }
   }
-`;
+`);
 
-export const AmendOrderMutation = gql<
-  { amendOrder: PlaceResult },
-  { symbol: string; orderId: string; size: Decimal }
->`
+export const AmendOrderMutation = graphql(`
   mutation AmendOrder($symbol: String!, $orderId: String!, $size: Decimal!) {
     amendOrder(symbol: $symbol, orderId: $orderId, size: $size) {
       __typename
-      ... on OrderPlaced { order { ${ORDER} } }
+      ... on OrderPlaced { order { ...OrderFields } }
       ... on UserError { code message }
     }
   }
-`;
+`);
 
-export const CancelAllOrdersMutation = gql<
-  { cancelAllOrders: { __typename: 'OrderCancelled'; cancelled: Order[] } | UserError },
-  { symbol: string }
->`
+export const CancelAllOrdersMutation = graphql(`
   mutation CancelAllOrders($symbol: String!) {
     cancelAllOrders(symbol: $symbol) {
       __typename
@@ -99,61 +57,50 @@ export const CancelAllOrdersMutation = gql<
       ... on UserError { code message }
     }
   }
-`;
+`);
 
-export const OrdersByStatusQuery = gql<{ myOrders: Order[] }, { status: OrderStatusFilter }>`
+export const OrdersByStatusQuery = graphql(`
   query OrdersByStatus($status: OrderStatusFilter!) {
-    myOrders(status: $status) { ${ORDER} }
+    myOrders(status: $status) { ...OrderFields }
   }
-`;
+`);
 
-export interface ManagedPosition extends Position {
-  takeProfit: Decimal | null;
-  stopLoss: Decimal | null;
-}
+/** A position with its take-profit and stop-loss triggers. */
+export type ManagedPosition = ResultOf<typeof ManagedPositionFields>;
+export type ManagedPositionResult = ResultOf<typeof SetTpSlMutation>['setTpSl'];
 
-export type ManagedPositionResult =
-  | { __typename: 'PositionUpdated'; position: ManagedPosition | null; fills: Fill[] }
-  | UserError;
-
-export const ManagedPositionsQuery = gql<{ myPositions: ManagedPosition[] }, Record<string, never>>`
+export const ManagedPositionsQuery = graphql(`
   query ManagedPositions {
-    myPositions { ${POSITION} }
+    myPositions { ...ManagedPositionFields }
   }
-`;
+`);
 
-export const SetTpSlMutation = gql<
-  { setTpSl: ManagedPositionResult },
-  { symbol: string; takeProfit: Decimal | null; stopLoss: Decimal | null }
->`
+export const SetTpSlMutation = graphql(`
   mutation SetTpSl($symbol: String!, $takeProfit: Decimal, $stopLoss: Decimal) {
     setTpSl(symbol: $symbol, takeProfit: $takeProfit, stopLoss: $stopLoss) {
       __typename
-      ... on PositionUpdated { position { ${POSITION} } }
+      ... on PositionUpdated { position { ...ManagedPositionFields } }
       ... on UserError { code message }
     }
   }
-`;
+`);
 
-export const AdjustMarginFullMutation = gql<
-  { adjustMargin: ManagedPositionResult },
-  { symbol: string; amount: Decimal }
->`
+export const AdjustMarginFullMutation = graphql(`
   mutation AdjustMarginFull($symbol: String!, $amount: Decimal!) {
     adjustMargin(symbol: $symbol, amount: $amount) {
       __typename
-      ... on PositionUpdated { position { ${POSITION} } }
+      ... on PositionUpdated { position { ...ManagedPositionFields } }
       ... on UserError { code message }
     }
   }
-`;
+`);
 
-export const ClosePositionFullMutation = gql<{ closePosition: ManagedPositionResult }, { symbol: string }>`
+export const ClosePositionFullMutation = graphql(`
   mutation ClosePositionFull($symbol: String!) {
     closePosition(symbol: $symbol) {
       __typename
-      ... on PositionUpdated { position { ${POSITION} } fills { ${FILL} } }
+      ... on PositionUpdated { position { ...ManagedPositionFields } fills { ...FillFields } }
       ... on UserError { code message }
     }
   }
-`;
+`);

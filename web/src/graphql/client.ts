@@ -7,6 +7,7 @@ import {
   getSession,
   subscribeSession,
 } from '../auth/session';
+import { spendBackground, spendForeground } from './requestBudget';
 
 /* ---------- live-connection status (tiny external store) ---------- */
 
@@ -120,7 +121,77 @@ subscribeSession(() => {
   restartWebSocket();
 });
 
+/* ---------- the public socket (signed in only) ---------- */
+
+/**
+ * Root fields of the public subscriptions (api/fanout.py PUBLIC_SUBSCRIPTIONS): the
+ * server runs each distinct one once and shares it, and they need no identity. Not
+ * `heartbeat`: it stays on the main socket, whose liveness it shows (status bar, watchdog).
+ */
+const PUBLIC_SUBSCRIPTIONS = new Set([
+  'trades',
+  'funding',
+  'liquidations',
+  'marketStatus',
+  'ticker',
+  'referenceBook',
+  'liveEvent',
+  'flashTicker',
+  'flashMarket',
+  'settlements',
+]);
+
+interface SelectionLike {
+  readonly kind: string;
+  readonly name?: { readonly value: string };
+}
+
+interface DefinitionLike {
+  readonly kind: string;
+  readonly operation?: string;
+  readonly selectionSet?: { readonly selections: readonly SelectionLike[] };
+}
+
+/** True when the document's one operation is a subscription to public root fields only. */
+export function isPublicSubscription(document: { readonly definitions: readonly DefinitionLike[] }): boolean {
+  const operations = document.definitions.filter((definition) => definition.kind === 'OperationDefinition');
+  const operation = operations.length === 1 ? operations[0] : undefined;
+  if (operation?.operation !== 'subscription' || operation.selectionSet === undefined) return false;
+  return operation.selectionSet.selections.every(
+    (selection) => selection.kind === 'Field' && PUBLIC_SUBSCRIPTIONS.has(selection.name?.value ?? ''),
+  );
+}
+
+/**
+ * A second, anonymous socket for public subscriptions while signed in. A signed-in
+ * socket is held to its tier's limits (FREE: 10 subscriptions, 10 messages a second),
+ * which the tickers of every market alone would exhaust; public data needs no token,
+ * just as `pollingClient` sends none. It connects on the first public subscription and
+ * closes a little after the last one ends (so switching markets does not reconnect).
+ */
+export const publicWsClient = createWsClient({
+  url: graphqlWsUrl(),
+  keepAlive: 10_000,
+  shouldRetry: () => true,
+  retryAttempts: Infinity,
+  retryWait,
+  lazy: true,
+  lazyCloseTimeout: 5_000,
+});
+
 /* ---------- urql clients ---------- */
+
+/** What the user asked for (mutations, page loads): sent at once, counted. */
+const foregroundFetch: typeof fetch = (input, init) => {
+  if (getSession() !== null) spendForeground();
+  return authFetch(input, init);
+};
+
+/** Panel loads and refreshes: wait for the reserve (requestBudget.ts) while signed in. */
+const backgroundFetch: typeof fetch = async (input, init) => {
+  if (getSession() !== null) await spendBackground();
+  return authFetch(input, init);
+};
 
 /**
  * The app's client, with the document cache. Make a new one whenever the
@@ -131,16 +202,19 @@ export function createAppClient(): Client {
     url: '/graphql',
     preferGetMethod: false, // always HTTP POST
     fetchOptions: authFetchOptions,
-    fetch: authFetch,
+    fetch: foregroundFetch,
     exchanges: [
       cacheExchange,
       fetchExchange,
       subscriptionExchange({
-        forwardSubscription(request) {
+        forwardSubscription(request, operation) {
           const input = { ...request, query: request.query ?? '' };
+          // Signed out, the one socket is anonymous already: no second connection.
+          const socket =
+            getSession() !== null && isPublicSubscription(operation.query) ? publicWsClient : wsClient;
           return {
             subscribe(sink) {
-              const unsubscribe = wsClient.subscribe(input, sink);
+              const unsubscribe = socket.subscribe(input, sink);
               return { unsubscribe };
             },
           };
@@ -162,11 +236,14 @@ export const pollingClient = new Client({
   exchanges: [fetchExchange],
 });
 
-/** Cache-less client for polled private queries (balances, orders, positions). */
+/**
+ * Cache-less client for polled private queries (balances, orders, positions): background
+ * reads, paced so that they leave the user's own actions a reserve of the account's quota.
+ */
 export const privatePollingClient = new Client({
   url: '/graphql',
   preferGetMethod: false,
   fetchOptions: authFetchOptions,
-  fetch: authFetch,
+  fetch: backgroundFetch,
   exchanges: [fetchExchange],
 });

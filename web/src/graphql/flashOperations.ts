@@ -1,134 +1,81 @@
 /* Flash markets: the live ticker, quotes, bets and their results (schema.graphql, "Flash"). */
-import { gql } from 'urql';
+import type { ResultOf } from '@graphql-typed-document-node/core';
+import { graphql } from './generated';
 
-export type FlashMarketStatus = 'OPEN' | 'HALTED' | 'CLOSED' | 'COLLAPSED' | 'VOIDED';
-export type FlashBetStatus = 'OPEN' | 'WON' | 'LOST' | 'REFUNDED';
-export type FlashUpdateKind = 'SNAPSHOT' | 'OPENED' | 'PRICE' | 'STATUS' | 'COLLAPSED' | 'VOIDED';
-export type CollapseType = 'SETTLE_SLOT' | 'MAX_PROBABILITY' | 'EMERGENCY';
+export type {
+  CollapseType,
+  FlashBetStatus,
+  FlashMarketStatus,
+  FlashUpdateKind,
+  LimitKind,
+  LimitPeriod,
+  PlaceFlashBetInput,
+} from './generated/graphql';
 
-export interface FlashOutcome {
-  outcome: string;
-  /** Probability, "0.523000". */
-  price: string;
-  decimalOdds: string | null;
-}
+/** `outcomes[].price`: probability, "0.523000". */
+export type FlashMarket = ResultOf<typeof FlashMarketFields>;
+export type FlashOutcome = FlashMarket['outcomes'][number];
+export type FlashCollapse = NonNullable<FlashMarket['collapse']>;
+export type FlashMarketUpdate = ResultOf<typeof FlashTickerSubscription>['flashTicker'];
+export type FlashBet = ResultOf<typeof FlashBetFields>;
 
-export interface FlashCollapse {
-  proposalId: string;
-  winningOutcome: string | null;
-  probability: string;
-  collapseType: CollapseType | null;
-  time: string;
-}
+export type FlashQuoteResult = ResultOf<typeof QuoteFlashQuery>['quoteFlash'];
+export type FlashQuote = Extract<FlashQuoteResult, { __typename: 'FlashQuote' }>;
+/** A typed refusal of the flash queries and mutations (`... on UserError`). */
+export type FlashUserError = Extract<FlashQuoteResult, { code: string }>;
 
-export interface FlashMarket {
-  id: string;
-  title: string;
-  sport: string;
-  eventId: string;
-  status: FlashMarketStatus;
-  outcomes: FlashOutcome[];
-  deadline: string;
-  settlesBy: string;
-  feePercent: string;
-  volume: string;
-  collapse: FlashCollapse | null;
-}
+export const FlashMarketFields = graphql(`
+  fragment FlashMarketFields on FlashMarket {
+    id
+    title
+    sport
+    eventId
+    status
+    outcomes { outcome price decimalOdds }
+    deadline
+    settlesBy
+    feePercent
+    volume
+    collapse { proposalId winningOutcome probability collapseType time }
+  }
+`);
 
-export interface FlashMarketUpdate {
-  kind: FlashUpdateKind;
-  reason: string | null;
-  totalPayout: string | null;
-  time: string;
-  market: FlashMarket;
-}
+export const FlashBetFields = graphql(`
+  fragment FlashBetFields on FlashBet {
+    id
+    marketId
+    marketTitle
+    outcome
+    stake
+    fee
+    shares
+    averagePrice
+    potentialPayout
+    status
+    payout
+    placedAt
+  }
+`);
 
-export interface FlashQuote {
-  __typename: 'FlashQuote';
-  marketId: string;
-  outcome: string;
-  stake: string;
-  fee: string;
-  shares: string;
-  averagePrice: string;
-  priceBefore: string;
-  priceAfter: string;
-  priceImpact: string;
-  potentialPayout: string;
-}
-
-export interface FlashBet {
-  id: string;
-  marketId: string;
-  marketTitle: string | null;
-  outcome: string;
-  stake: string;
-  fee: string;
-  shares: string;
-  averagePrice: string;
-  potentialPayout: string;
-  status: FlashBetStatus;
-  payout: string;
-  placedAt: string;
-}
-
-export interface FlashUserError {
-  __typename: string;
-  code: string;
-  message: string;
-}
-
-const MARKET = `
-  id
-  title
-  sport
-  eventId
-  status
-  outcomes { outcome price decimalOdds }
-  deadline
-  settlesBy
-  feePercent
-  volume
-  collapse { proposalId winningOutcome probability collapseType time }
-`;
-
-const BET = `
-  id
-  marketId
-  marketTitle
-  outcome
-  stake
-  fee
-  shares
-  averagePrice
-  potentialPayout
-  status
-  payout
-  placedAt
-`;
-
-export const FlashTickerSubscription = gql<{ flashTicker: FlashMarketUpdate }, Record<string, never>>`
+export const FlashTickerSubscription = graphql(`
   subscription FlashTicker {
     flashTicker {
       kind
       reason
       totalPayout
       time
-      market { ${MARKET} }
+      market { ...FlashMarketFields }
     }
   }
-`;
+`);
 
-export const FlashMarketsQuery = gql<{ flashMarkets: FlashMarket[] }, Record<string, never>>`
+export const FlashMarketsQuery = graphql(`
   query FlashMarkets {
-    flashMarkets { ${MARKET} }
+    flashMarkets { ...FlashMarketFields }
   }
-`;
+`);
 
-export const QuoteFlashQuery = gql<
-  { quoteFlash: FlashQuote | FlashUserError },
-  { marketId: string; outcome: string; stake: string }
->`
+export const QuoteFlashQuery = graphql(`
   query QuoteFlash($marketId: String!, $outcome: String!, $stake: Decimal!) {
     quoteFlash(marketId: $marketId, outcome: $outcome, stake: $stake) {
       __typename
@@ -147,123 +94,78 @@ export const QuoteFlashQuery = gql<
       }
     }
   }
-`;
+`);
 
-export interface PlaceFlashBetInput {
-  marketId: string;
-  outcome: string;
-  stake: string;
-  clientBetId?: string | null;
-  maxAveragePrice?: string | null;
-}
+export type PlaceFlashBetResult = ResultOf<typeof PlaceFlashBetMutation>['placeFlashBet'];
 
-export type PlaceFlashBetResult =
-  | { __typename: 'FlashBetPlaced'; replayed: boolean; bet: FlashBet }
-  | FlashUserError;
-
-export const PlaceFlashBetMutation = gql<
-  { placeFlashBet: PlaceFlashBetResult },
-  { input: PlaceFlashBetInput }
->`
+export const PlaceFlashBetMutation = graphql(`
   mutation PlaceFlashBet($input: PlaceFlashBetInput!) {
     placeFlashBet(input: $input) {
       __typename
       ... on UserError { code message }
-      ... on FlashBetPlaced { replayed bet { ${BET} } }
+      ... on FlashBetPlaced { replayed bet { ...FlashBetFields } }
     }
   }
-`;
+`);
 
-export const MyFlashBetsQuery = gql<{ myFlashBets: FlashBet[] }, Record<string, never>>`
+export const MyFlashBetsQuery = graphql(`
   query MyFlashBets {
-    myFlashBets { ${BET} }
+    myFlashBets { ...FlashBetFields }
   }
-`;
+`);
 
-export const MyFlashBetsSubscription = gql<
-  { myFlashBets: { kind: string; time: string; bet: FlashBet } },
-  Record<string, never>
->`
+export const MyFlashBetsSubscription = graphql(`
   subscription MyFlashBetUpdates {
-    myFlashBets { kind time bet { ${BET} } }
+    myFlashBets { kind time bet { ...FlashBetFields } }
   }
-`;
+`);
 
 /* ---------- responsible gaming ---------- */
 
-export type LimitKind = 'DEPOSIT' | 'LOSS';
-export type LimitPeriod = 'DAY' | 'WEEK' | 'MONTH';
+export type ResponsibleGaming = ResultOf<typeof ResponsibleGamingFields>;
+export type RealityCheck = ResultOf<typeof RealityCheckSubscription>['realityCheck'];
 
-export interface RealityCheck {
-  dueAt: string;
-  timePlayedSeconds: number;
-  netResult: string;
-  reason: string;
-}
+export const ResponsibleGamingFields = graphql(`
+  fragment ResponsibleGamingFields on ResponsibleGaming {
+    limits { kind period amount used remaining pending { amount effectiveAt } }
+    coolOffUntil
+    selfExcludedUntil
+    nextRealityCheckAt
+    slowedUntil
+    realityCheck { dueAt timePlayedSeconds netResult reason }
+  }
+`);
 
-export interface ResponsibleGaming {
-  limits: Array<{
-    kind: LimitKind;
-    period: LimitPeriod;
-    amount: string | null;
-    used: string;
-    remaining: string | null;
-    pending: { amount: string | null; effectiveAt: string } | null;
-  }>;
-  coolOffUntil: string | null;
-  selfExcludedUntil: string | null;
-  nextRealityCheckAt: string | null;
-  slowedUntil: string | null;
-  realityCheck: RealityCheck | null;
-}
+export type ResponsibleGamingResult = ResultOf<typeof SetLimitsMutation>['setLimits'];
 
-const RG = `
-  limits { kind period amount used remaining pending { amount effectiveAt } }
-  coolOffUntil
-  selfExcludedUntil
-  nextRealityCheckAt
-  slowedUntil
-  realityCheck { dueAt timePlayedSeconds netResult reason }
-`;
+export const ResponsibleGamingQuery = graphql(`
+  query ResponsibleGaming { responsibleGaming { ...ResponsibleGamingFields } }
+`);
 
-export type ResponsibleGamingResult =
-  | ({ __typename: 'ResponsibleGaming' } & ResponsibleGaming)
-  | FlashUserError;
-
-export const ResponsibleGamingQuery = gql<{ responsibleGaming: ResponsibleGaming }, Record<string, never>>`
-  query ResponsibleGaming { responsibleGaming { ${RG} } }
-`;
-
-export const SetLimitsMutation = gql<
-  { setLimits: ResponsibleGamingResult },
-  { limits: Array<{ kind: LimitKind; period: LimitPeriod; amount: string | null }> }
->`
+export const SetLimitsMutation = graphql(`
   mutation SetLimits($limits: [LimitInput!]!) {
-    setLimits(limits: $limits) { __typename ... on UserError { code message } ... on ResponsibleGaming { ${RG} } }
+    setLimits(limits: $limits) { __typename ... on UserError { code message } ... on ResponsibleGaming { ...ResponsibleGamingFields } }
   }
-`;
+`);
 
-export const StartCoolOffMutation = gql<{ startCoolOff: ResponsibleGamingResult }, { hours: number }>`
+export const StartCoolOffMutation = graphql(`
   mutation StartCoolOff($hours: Int!) {
-    startCoolOff(hours: $hours) { __typename ... on UserError { code message } ... on ResponsibleGaming { ${RG} } }
+    startCoolOff(hours: $hours) { __typename ... on UserError { code message } ... on ResponsibleGaming { ...ResponsibleGamingFields } }
   }
-`;
+`);
 
-export const SelfExcludeMutation = gql<{ selfExclude: ResponsibleGamingResult }, { days: number; confirm: boolean }>`
+export const SelfExcludeMutation = graphql(`
   mutation SelfExclude($days: Int!, $confirm: Boolean!) {
-    selfExclude(days: $days, confirm: $confirm) { __typename ... on UserError { code message } ... on ResponsibleGaming { ${RG} } }
+    selfExclude(days: $days, confirm: $confirm) { __typename ... on UserError { code message } ... on ResponsibleGaming { ...ResponsibleGamingFields } }
   }
-`;
+`);
 
-export const AcknowledgeRealityCheckMutation = gql<
-  { acknowledgeRealityCheck: ResponsibleGamingResult },
-  Record<string, never>
->`
+export const AcknowledgeRealityCheckMutation = graphql(`
   mutation AcknowledgeRealityCheck {
-    acknowledgeRealityCheck { __typename ... on UserError { code message } ... on ResponsibleGaming { ${RG} } }
+    acknowledgeRealityCheck { __typename ... on UserError { code message } ... on ResponsibleGaming { ...ResponsibleGamingFields } }
   }
-`;
+`);
 
-export const RealityCheckSubscription = gql<{ realityCheck: RealityCheck }, Record<string, never>>`
+export const RealityCheckSubscription = graphql(`
   subscription RealityCheckDue { realityCheck { dueAt timePlayedSeconds netResult reason } }
-`;
+`);

@@ -1,26 +1,38 @@
-import { gql } from 'urql';
+/*
+ * Documents of the basic app: server info, balances, markets, trading, live sports.
+ * Result and variable types come from schema.graphql through GraphQL Code Generator
+ * (web/codegen.ts); the names below are aliases that components import.
+ */
+import type { ResultOf } from '@graphql-typed-document-node/core';
+import { graphql } from './generated';
 
-export type ServerMode = 'DEMO' | 'PRODUCTION';
+export type {
+  CandleInterval,
+  OracleTier,
+  OrderSide,
+  OrderType,
+  PlaceOrderInput,
+  PositionSide,
+  PriceKind,
+  PriceSourceExclusion,
+  ServerMode,
+  TransferInput,
+} from './generated/graphql';
 
-export interface ServerInfo {
-  version: string;
-  serverTime: string;
-  mode: ServerMode;
-}
+export type ServerInfo = ResultOf<typeof ServerInfoQuery>['serverInfo'];
+export type Balance = ResultOf<typeof BalanceFields>;
+export type Heartbeat = ResultOf<typeof HeartbeatSubscription>['heartbeat'];
 
-export interface Balance {
-  asset: string;
-  available: string;
-  locked: string;
-  total: string;
-}
+export const BalanceFields = graphql(`
+  fragment BalanceFields on Balance {
+    asset
+    available
+    locked
+    total
+  }
+`);
 
-export interface Heartbeat {
-  sequence: number;
-  serverTime: string;
-}
-
-export const ServerInfoQuery = gql<{ serverInfo: ServerInfo }, Record<string, never>>`
+export const ServerInfoQuery = graphql(`
   query ServerInfo {
     serverInfo {
       version
@@ -28,131 +40,66 @@ export const ServerInfoQuery = gql<{ serverInfo: ServerInfo }, Record<string, ne
       mode
     }
   }
-`;
+`);
 
-export const BalancesQuery = gql<{ balances: Balance[] }, Record<string, never>>`
+export const BalancesQuery = graphql(`
   query Balances {
-    balances {
-      asset
-      available
-      locked
-      total
+    balances { ...BalanceFields }
+  }
+`);
+
+export type TransferResult = ResultOf<typeof TransferResultFields>;
+
+export const TransferResultFields = graphql(`
+  fragment TransferResultFields on TransferResult {
+    __typename
+    ... on TransferSuccess {
+      entryId
+      replayed
+      balances { ...BalanceFields }
     }
+    ... on UserError { code message }
   }
-`;
-
-export type TransferResult =
-  | { __typename: 'TransferSuccess'; entryId: string; replayed: boolean; balances: Balance[] }
-  | { __typename: string; code: string; message: string };
-
-export interface TransferInput {
-  amount: string;
-  idempotencyKey: string;
-}
-
-const TRANSFER_RESULT = `
-  __typename
-  ... on TransferSuccess {
-    entryId
-    replayed
-    balances { asset available locked total }
-  }
-  ... on UserError { code message }
-`;
+`);
 
 /** Demo mode: test USDT, at most 10,000 a day. */
-export const FaucetMutation = gql<{ faucet: TransferResult }, { input: TransferInput }>`
+export const FaucetMutation = graphql(`
   mutation Faucet($input: TransferInput!) {
-    faucet(input: $input) { ${TRANSFER_RESULT} }
+    faucet(input: $input) { ...TransferResultFields }
   }
-`;
+`);
 
-export const WithdrawMutation = gql<{ withdraw: TransferResult }, { input: TransferInput }>`
+export const WithdrawMutation = graphql(`
   mutation Withdraw($input: TransferInput!) {
-    withdraw(input: $input) { ${TRANSFER_RESULT} }
+    withdraw(input: $input) { ...TransferResultFields }
   }
-`;
+`);
 
-export const HeartbeatSubscription = gql<{ heartbeat: Heartbeat }, Record<string, never>>`
+export const HeartbeatSubscription = graphql(`
   subscription Heartbeat {
     heartbeat {
       sequence
       serverTime
     }
   }
-`;
+`);
 
 /* ---------- markets & oracle ---------- */
 
 /** Decimal scalar: an exact number as a string. Format it for display; no arithmetic on it. */
 export type Decimal = string;
 
-export type OracleTier = 'PRIMARY' | 'FALLBACK' | 'UNAVAILABLE';
-export type PriceSourceExclusion = 'NO_DATA' | 'STALE' | 'DEVIATION';
-export type CandleInterval = 'ONE_SECOND' | 'ONE_MINUTE' | 'FIVE_MINUTES' | 'ONE_HOUR';
-export type PriceKind = 'INDEX' | 'MARK';
-
+export type Market = ResultOf<typeof MarketsQuery>['markets'][number];
 /** Best bid / offer of the lit reference market, not our dark book. */
-export interface Nbbo {
-  bid: Decimal | null;
-  ask: Decimal | null;
-  mid: Decimal | null;
-}
+export type Nbbo = Market['nbbo'];
+/** `deviation`: distance from the median of the fresh sources, in percent. */
+export type PriceSource = Market['priceSources'][number];
+export type ReferenceBook = ResultOf<typeof ReferenceBookQuery>['referenceBook'];
+export type BookLevel = ReferenceBook['bids'][number];
+export type Candle = ResultOf<typeof CandlesQuery>['candles'][number];
+export type Ticker = ResultOf<typeof TickerSubscription>['ticker'];
 
-export interface PriceSource {
-  name: string;
-  healthy: boolean;
-  price: Decimal | null;
-  /** Distance from the median of the fresh sources, in percent. */
-  deviation: Decimal | null;
-  excludedReason: PriceSourceExclusion | null;
-  lastUpdate: string | null;
-}
-
-export interface Market {
-  symbol: string;
-  baseAsset: string;
-  indexPrice: Decimal | null;
-  markPrice: Decimal | null;
-  oracleConfidence: number;
-  oracleHealthy: boolean;
-  oracleTier: OracleTier;
-  nbbo: Nbbo & { crossed: boolean; locked: boolean; label: string };
-  priceSources: PriceSource[];
-  updatedAt: string | null;
-}
-
-export interface BookLevel {
-  price: Decimal;
-  size: Decimal;
-}
-
-export interface ReferenceBook {
-  symbol: string;
-  label: string;
-  bids: BookLevel[];
-  asks: BookLevel[];
-  sources: string[];
-  updatedAt: string | null;
-}
-
-export interface Candle {
-  start: string;
-  close: Decimal;
-}
-
-export interface Ticker {
-  symbol: string;
-  indexPrice: Decimal | null;
-  markPrice: Decimal | null;
-  nbbo: Nbbo;
-  oracleConfidence: number;
-  oracleHealthy: boolean;
-  oracleTier: OracleTier;
-  time: string;
-}
-
-export const MarketsQuery = gql<{ markets: Market[] }, Record<string, never>>`
+export const MarketsQuery = graphql(`
   query Markets {
     markets {
       symbol
@@ -181,34 +128,39 @@ export const MarketsQuery = gql<{ markets: Market[] }, Record<string, never>>`
       updatedAt
     }
   }
-`;
+`);
 
-export const ReferenceBookQuery = gql<
-  { referenceBook: ReferenceBook },
-  { symbol: string; depth: number }
->`
+export const ReferenceBookQuery = graphql(`
   query ReferenceBook($symbol: String!, $depth: Int!) {
-    referenceBook(symbol: $symbol, depth: $depth) {
-      symbol
-      label
-      bids {
-        price
-        size
-      }
-      asks {
-        price
-        size
-      }
-      sources
-      updatedAt
-    }
+    referenceBook(symbol: $symbol, depth: $depth) { ...ReferenceBookFields }
   }
-`;
+`);
 
-export const CandlesQuery = gql<
-  { candles: Candle[] },
-  { symbol: string; interval: CandleInterval; from: string; to: string; kind: PriceKind }
->`
+/** The book at once, then at most twice a second while it changes (public, shared). */
+export const ReferenceBookSubscription = graphql(`
+  subscription ReferenceBookStream($symbol: String!, $depth: Int!) {
+    referenceBook(symbol: $symbol, depth: $depth) { ...ReferenceBookFields }
+  }
+`);
+
+export const ReferenceBookFields = graphql(`
+  fragment ReferenceBookFields on ReferenceBook {
+    symbol
+    label
+    bids {
+      price
+      size
+    }
+    asks {
+      price
+      size
+    }
+    sources
+    updatedAt
+  }
+`);
+
+export const CandlesQuery = graphql(`
   query Candles(
     $symbol: String!
     $interval: CandleInterval!
@@ -221,9 +173,9 @@ export const CandlesQuery = gql<
       close
     }
   }
-`;
+`);
 
-export const TickerSubscription = gql<{ ticker: Ticker }, { symbol: string }>`
+export const TickerSubscription = graphql(`
   subscription Ticker($symbol: String!) {
     ticker(symbol: $symbol) {
       symbol
@@ -240,162 +192,81 @@ export const TickerSubscription = gql<{ ticker: Ticker }, { symbol: string }>`
       time
     }
   }
-`;
+`);
 
 /* ---------- trading (the signed-in account) ---------- */
 
-export type OrderSide = 'BUY' | 'SELL';
-export type PositionSide = 'LONG' | 'SHORT';
-/** The ticket offers MARKET and LIMIT; the API also has pegs. */
-export type OrderType = 'MARKET' | 'LIMIT' | 'PEG_MID' | 'PEG_BID' | 'PEG_ASK';
-
-export interface Order {
-  id: string;
-  clientOrderId: string | null;
-  symbol: string;
-  side: OrderSide;
-  /** MARKET, LIMIT, PEG_MID … */
-  type: string;
-  /** OPEN, PARTIALLY_FILLED, FILLED, CANCELLED, REJECTED, EXPIRED. */
-  status: string;
-  size: Decimal;
-  filled: Decimal;
-  remaining: Decimal;
-  price: Decimal | null;
-  reason: string | null;
-  updatedAt: string;
-}
-
-export interface Fill {
-  tradeId: string;
-  orderId: string;
-  symbol: string;
-  side: OrderSide;
-  price: Decimal;
-  size: Decimal;
-  /** USDT; negative is a rebate. */
-  fee: Decimal;
-  liquidity: string;
-  realizedPnl: Decimal;
-  time: string;
-}
-
-export interface Position {
-  symbol: string;
-  side: PositionSide;
-  size: Decimal;
-  entryPrice: Decimal;
-  markPrice: Decimal | null;
-  /** Isolated collateral, USDT. */
-  margin: Decimal;
-  leverage: number;
-  unrealizedPnl: Decimal | null;
-  realizedPnl: Decimal;
-  /** In percent. */
-  marginRatio: Decimal | null;
-  liquidationPrice: Decimal | null;
-}
-
+/** `type`: MARKET, LIMIT, PEG_MID …; `status`: OPEN, PARTIALLY_FILLED, FILLED, CANCELLED, REJECTED, EXPIRED. */
+export type Order = ResultOf<typeof OrderFields>;
+/** `fee` in USDT; negative is a rebate. */
+export type Fill = ResultOf<typeof FillFields>;
+/** `margin`: isolated collateral, USDT; `marginRatio` in percent. */
+export type Position = ResultOf<typeof PositionFields>;
 /** A trade on the public tape: no accounts, no orders. */
-export interface Trade {
-  id: string;
-  symbol: string;
-  price: Decimal;
-  size: Decimal;
-  aggressorSide: OrderSide;
-  time: string;
-}
+export type Trade = ResultOf<typeof TradesQuery>['trades'][number];
 
+export type PlaceOrderResult = ResultOf<typeof PlaceOrderMutation>['placeOrder'];
+export type CancelOrderResult = ResultOf<typeof CancelOrderMutation>['cancelOrder'];
+export type PositionResult = ResultOf<typeof ClosePositionMutation>['closePosition'];
 /** Every typed refusal of the trading mutations (`... on UserError`). */
-export type UserErrorTypename =
-  | 'InsufficientMarginError'
-  | 'PositionSizeExceededError'
-  | 'LeverageNotAllowedError'
-  | 'ReduceOnlyError'
-  | 'InvalidTickError'
-  | 'InvalidSizeError'
-  | 'MarketClosedError'
-  | 'OracleUnhealthyError'
-  | 'OrderNotFoundError'
-  | 'NoPositionError'
-  | 'EngineUnavailableError'
-  | 'InvalidRequestError'
-  | 'NotAvailableError';
+export type UserError = Extract<PlaceOrderResult, { code: string }>;
+export type UserErrorTypename = UserError['__typename'];
 
-export interface UserError {
-  __typename: UserErrorTypename;
-  code: string;
-  message: string;
-}
+export const OrderFields = graphql(`
+  fragment OrderFields on Order {
+    id
+    clientOrderId
+    symbol
+    side
+    type
+    status
+    size
+    filled
+    remaining
+    price
+    reason
+    updatedAt
+  }
+`);
 
-export type PlaceOrderResult = ({ __typename: 'OrderPlaced' } & { order: Order; fills: Fill[] }) | UserError;
-export type CancelOrderResult = { __typename: 'OrderCancelled'; cancelled: Order[] } | UserError;
-export type PositionResult =
-  | { __typename: 'PositionUpdated'; position: Position | null; fills: Fill[] }
-  | UserError;
+export const FillFields = graphql(`
+  fragment FillFields on Fill {
+    tradeId
+    orderId
+    symbol
+    side
+    price
+    size
+    fee
+    liquidity
+    realizedPnl
+    time
+  }
+`);
 
-export interface PlaceOrderInput {
-  symbol: string;
-  side: OrderSide;
-  type: OrderType;
-  size: Decimal;
-  leverage: number;
-  price?: Decimal | null;
-  clientOrderId?: string | null;
-}
+export const PositionFields = graphql(`
+  fragment PositionFields on Position {
+    symbol
+    side
+    size
+    entryPrice
+    markPrice
+    margin
+    leverage
+    unrealizedPnl
+    realizedPnl
+    marginRatio
+    liquidationPrice
+  }
+`);
 
-const ORDER_FIELDS = `
-  id
-  clientOrderId
-  symbol
-  side
-  type
-  status
-  size
-  filled
-  remaining
-  price
-  reason
-  updatedAt
-`;
-
-const FILL_FIELDS = `
-  tradeId
-  orderId
-  symbol
-  side
-  price
-  size
-  fee
-  liquidity
-  realizedPnl
-  time
-`;
-
-const POSITION_FIELDS = `
-  symbol
-  side
-  size
-  entryPrice
-  markPrice
-  margin
-  leverage
-  unrealizedPnl
-  realizedPnl
-  marginRatio
-  liquidationPrice
-`;
-
-export const PlaceOrderMutation = gql<
-  { placeOrder: PlaceOrderResult },
-  { input: PlaceOrderInput }
->`
+export const PlaceOrderMutation = graphql(`
   mutation PlaceOrder($input: PlaceOrderInput!) {
     placeOrder(input: $input) {
       __typename
       ... on OrderPlaced {
-        order { ${ORDER_FIELDS} }
-        fills { ${FILL_FIELDS} }
+        order { ...OrderFields }
+        fills { ...FillFields }
       }
       ... on UserError {
         code
@@ -403,17 +274,14 @@ export const PlaceOrderMutation = gql<
       }
     }
   }
-`;
+`);
 
-export const CancelOrderMutation = gql<
-  { cancelOrder: CancelOrderResult },
-  { symbol: string; orderId: string }
->`
+export const CancelOrderMutation = graphql(`
   mutation CancelOrder($symbol: String!, $orderId: String!) {
     cancelOrder(symbol: $symbol, orderId: $orderId) {
       __typename
       ... on OrderCancelled {
-        cancelled { ${ORDER_FIELDS} }
+        cancelled { ...OrderFields }
       }
       ... on UserError {
         code
@@ -421,15 +289,15 @@ export const CancelOrderMutation = gql<
       }
     }
   }
-`;
+`);
 
-export const ClosePositionMutation = gql<{ closePosition: PositionResult }, { symbol: string }>`
+export const ClosePositionMutation = graphql(`
   mutation ClosePosition($symbol: String!) {
     closePosition(symbol: $symbol) {
       __typename
       ... on PositionUpdated {
-        position { ${POSITION_FIELDS} }
-        fills { ${FILL_FIELDS} }
+        position { ...PositionFields }
+        fills { ...FillFields }
       }
       ... on UserError {
         code
@@ -437,18 +305,15 @@ export const ClosePositionMutation = gql<{ closePosition: PositionResult }, { sy
       }
     }
   }
-`;
+`);
 
-export const AdjustMarginMutation = gql<
-  { adjustMargin: PositionResult },
-  { symbol: string; amount: Decimal }
->`
+export const AdjustMarginMutation = graphql(`
   mutation AdjustMargin($symbol: String!, $amount: Decimal!) {
     adjustMargin(symbol: $symbol, amount: $amount) {
       __typename
       ... on PositionUpdated {
-        position { ${POSITION_FIELDS} }
-        fills { ${FILL_FIELDS} }
+        position { ...PositionFields }
+        fills { ...FillFields }
       }
       ... on UserError {
         code
@@ -456,21 +321,21 @@ export const AdjustMarginMutation = gql<
       }
     }
   }
-`;
+`);
 
-export const MyOrdersQuery = gql<{ myOrders: Order[] }, Record<string, never>>`
+export const MyOrdersQuery = graphql(`
   query MyOrders {
-    myOrders { ${ORDER_FIELDS} }
+    myOrders { ...OrderFields }
   }
-`;
+`);
 
-export const MyPositionsQuery = gql<{ myPositions: Position[] }, Record<string, never>>`
+export const MyPositionsQuery = graphql(`
   query MyPositions {
-    myPositions { ${POSITION_FIELDS} }
+    myPositions { ...PositionFields }
   }
-`;
+`);
 
-export const TradesQuery = gql<{ trades: Trade[] }, { symbol: string; limit: number }>`
+export const TradesQuery = graphql(`
   query Trades($symbol: String!, $limit: Int!) {
     trades(symbol: $symbol, limit: $limit) {
       id
@@ -481,9 +346,9 @@ export const TradesQuery = gql<{ trades: Trade[] }, { symbol: string; limit: num
       time
     }
   }
-`;
+`);
 
-export const TradesSubscription = gql<{ trades: Trade }, { symbol: string }>`
+export const TradesSubscription = graphql(`
   subscription TradeStream($symbol: String!) {
     trades(symbol: $symbol) {
       id
@@ -494,99 +359,76 @@ export const TradesSubscription = gql<{ trades: Trade }, { symbol: string }>`
       time
     }
   }
-`;
+`);
 
-export const OrderUpdatesSubscription = gql<{ orderUpdates: Order }, Record<string, never>>`
+export const OrderUpdatesSubscription = graphql(`
   subscription OrderUpdates {
-    orderUpdates { ${ORDER_FIELDS} }
+    orderUpdates { ...OrderFields }
   }
-`;
+`);
 
-export const PositionUpdatesSubscription = gql<
-  { positionUpdates: Position | null },
-  Record<string, never>
->`
+export const PositionUpdatesSubscription = graphql(`
   subscription PositionUpdates {
-    positionUpdates { ${POSITION_FIELDS} }
+    positionUpdates { ...PositionFields }
   }
-`;
+`);
 
 /* ---------- live sports ---------- */
 
 export type Sport = 'SOCCER' | 'BASKETBALL' | 'TENNIS';
+export type LiveEvent = ResultOf<typeof LiveEventsQuery>['liveEvents'][number];
 /** SCHEDULED, LIVE, BREAK or FINISHED. */
-export type GameStatus = string;
+export type GameStatus = LiveEvent['status'];
+/** `period`: 0 before the start; halves, quarters (5+ overtime) or sets. */
+export type GameClock = LiveEvent['clock'];
+/** `unavailableReason`: QUORUM_NOT_MET or SUSPENDED. */
+export type LiveMarket = LiveEvent['markets'][number];
+/** `probability`: fair probability in [0, 1], margin removed. */
+export type LiveOutcome = LiveMarket['outcomes'][number];
 
-export interface GameClock {
-  /** 0 before the start; halves, quarters (5+ overtime) or sets. */
-  period: number;
-  elapsedSeconds: number | null;
-  remainingSeconds: number | null;
-  running: boolean;
-}
-
-export interface LiveOutcome {
-  outcome: string;
-  /** Fair probability in [0, 1], margin removed. */
-  probability: Decimal;
-}
-
-export interface LiveMarket {
-  market: string;
-  available: boolean;
-  /** QUORUM_NOT_MET or SUSPENDED. */
-  unavailableReason: string | null;
-  outcomes: LiveOutcome[];
-  providers: string[];
-}
-
-export interface LiveEvent {
-  id: string;
-  sport: string;
-  home: string;
-  away: string;
-  startTime: string;
-  status: GameStatus;
-  clock: GameClock;
-  score: { home: number; away: number };
-  markets: LiveMarket[];
-  updatedAt: string;
-  freshProviders: string[];
-  staleProviders: string[];
-}
-
-export const LiveEventsQuery = gql<{ liveEvents: LiveEvent[] }, { sport: Sport | null }>`
+export const LiveEventsQuery = graphql(`
   query LiveEvents($sport: String) {
-    liveEvents(sport: $sport) {
-      id
-      sport
+    liveEvents(sport: $sport) { ...LiveEventFields }
+  }
+`);
+
+/** One game at once, then at each change (public, shared by the server). */
+export const LiveEventSubscription = graphql(`
+  subscription LiveEvent($id: String!) {
+    liveEvent(id: $id) { ...LiveEventFields }
+  }
+`);
+
+export const LiveEventFields = graphql(`
+  fragment LiveEventFields on LiveEvent {
+    id
+    sport
+    home
+    away
+    startTime
+    status
+    clock {
+      period
+      elapsedSeconds
+      remainingSeconds
+      running
+    }
+    score {
       home
       away
-      startTime
-      status
-      clock {
-        period
-        elapsedSeconds
-        remainingSeconds
-        running
-      }
-      score {
-        home
-        away
-      }
-      markets {
-        market
-        available
-        unavailableReason
-        outcomes {
-          outcome
-          probability
-        }
-        providers
-      }
-      updatedAt
-      freshProviders
-      staleProviders
     }
+    markets {
+      market
+      available
+      unavailableReason
+      outcomes {
+        outcome
+        probability
+      }
+      providers
+    }
+    updatedAt
+    freshProviders
+    staleProviders
   }
-`;
+`);

@@ -1,112 +1,89 @@
 /** Operators (ADMIN / EMERGENCY roles): approvals, AML flags, the outbox, the emergency pause. */
-import { gql } from 'urql';
-import type { MailMessage, Outcome } from './accountOperations';
+import type { ResultOf } from '@graphql-typed-document-node/core';
+import { graphql } from './generated';
+import type { Role } from './generated/graphql';
 
-const REFUSAL = `... on UserError { code message }`;
+export type { KycTier, RateTier, Role } from './generated/graphql';
 
 export type CriticalOperation = 'CHANGE_FEES' | 'CHANGE_RISK_PARAMETERS' | 'WITHDRAW_INSURANCE_FUND' | 'ADD_MARKET';
 
-export interface Proposal {
-  id: string;
-  operation: string;
-  parameters: Record<string, string>;
-  /** PENDING, APPROVED (timelock running), EXECUTED, CANCELLED, EXPIRED. */
-  status: string;
-  proposedBy: string;
-  proposedAt: string;
-  approvals: { admin: string; at: string }[];
-  approvalsNeeded: number;
-  executableAt: string | null;
-  executedAt: string | null;
-}
+/** `status`: PENDING, APPROVED (timelock running), EXECUTED, CANCELLED, EXPIRED. */
+export type Proposal = ResultOf<typeof ProposalFields>;
 
-const PROPOSAL = `id operation parameters status proposedBy proposedAt approvals { admin at }
-  approvalsNeeded executableAt executedAt`;
+export const ProposalFields = graphql(`
+  fragment ProposalFields on Proposal {
+    id operation parameters status proposedBy proposedAt approvals { admin at }
+    approvalsNeeded executableAt executedAt
+  }
+`);
 
-export type ProposalResult = Outcome<'Proposal', Proposal>;
-export type AcceptedResult = Outcome<'Accepted', { message: string }>;
+export type ProposalResult = ResultOf<typeof ApproveProposalMutation>['approveProposal'];
+export type AcceptedResult = ResultOf<typeof ResolveAmlFlagMutation>['resolveAmlFlag'];
 
-export const ProposalsQuery = gql<{ proposals: Proposal[] }, Record<string, never>>`
-  query Proposals { proposals { ${PROPOSAL} } }
-`;
+export const ProposalsQuery = graphql(`
+  query Proposals { proposals { ...ProposalFields } }
+`);
 
-export const ProposeOperationMutation = gql<
-  { proposeOperation: ProposalResult },
-  { operation: CriticalOperation; parameters: Record<string, string> }
->`
+export const ProposeOperationMutation = graphql(`
   mutation ProposeOperation($operation: String!, $parameters: JSON!) {
-    proposeOperation(operation: $operation, parameters: $parameters) { __typename ... on Proposal { ${PROPOSAL} } ${REFUSAL} }
+    proposeOperation(operation: $operation, parameters: $parameters) { __typename ... on Proposal { ...ProposalFields } ... on UserError { code message } }
   }
-`;
+`);
 
-export const ApproveProposalMutation = gql<{ approveProposal: ProposalResult }, { id: string }>`
+export const ApproveProposalMutation = graphql(`
   mutation ApproveProposal($id: String!) {
-    approveProposal(id: $id) { __typename ... on Proposal { ${PROPOSAL} } ${REFUSAL} }
+    approveProposal(id: $id) { __typename ... on Proposal { ...ProposalFields } ... on UserError { code message } }
   }
-`;
+`);
 
-export const ExecuteProposalMutation = gql<{ executeProposal: ProposalResult }, { id: string }>`
+export const ExecuteProposalMutation = graphql(`
   mutation ExecuteProposal($id: String!) {
-    executeProposal(id: $id) { __typename ... on Proposal { ${PROPOSAL} } ${REFUSAL} }
+    executeProposal(id: $id) { __typename ... on Proposal { ...ProposalFields } ... on UserError { code message } }
   }
-`;
+`);
 
-export const CancelProposalMutation = gql<{ cancelProposal: ProposalResult }, { id: string }>`
+export const CancelProposalMutation = graphql(`
   mutation CancelProposal($id: String!) {
-    cancelProposal(id: $id) { __typename ... on Proposal { ${PROPOSAL} } ${REFUSAL} }
+    cancelProposal(id: $id) { __typename ... on Proposal { ...ProposalFields } ... on UserError { code message } }
   }
-`;
+`);
 
-export interface AmlFlag {
-  id: string;
-  accountId: string;
-  rule: string;
-  detail: string;
-  raisedAt: string;
-  resolvedAt: string | null;
-}
+export type AmlFlag = ResultOf<typeof AmlFlagsQuery>['amlFlags'][number];
 
-export const AmlFlagsQuery = gql<{ amlFlags: AmlFlag[] }, Record<string, never>>`
+export const AmlFlagsQuery = graphql(`
   query AmlFlags { amlFlags { id accountId rule detail raisedAt resolvedAt } }
-`;
+`);
 
-export const ResolveAmlFlagMutation = gql<{ resolveAmlFlag: AcceptedResult }, { id: string }>`
+export const ResolveAmlFlagMutation = graphql(`
   mutation ResolveAmlFlag($id: String!) {
-    resolveAmlFlag(id: $id) { __typename ... on Accepted { message } ${REFUSAL} }
+    resolveAmlFlag(id: $id) { __typename ... on Accepted { message } ... on UserError { code message } }
   }
-`;
+`);
 
-export const MailOutboxQuery = gql<{ mailOutbox: MailMessage[] }, { limit: number }>`
+export const MailOutboxQuery = graphql(`
   query MailOutbox($limit: Int!) { mailOutbox(limit: $limit) { id recipient subject body createdAt sentAt } }
-`;
+`);
 
-export const EmergencyPauseQuery = gql<{ emergencyPause: { level: number; until: string | null } }, Record<string, never>>`
+export const EmergencyPauseQuery = graphql(`
   query EmergencyPause { emergencyPause { level until } }
-`;
+`);
 
-export const SetEmergencyPauseMutation = gql<{ setEmergencyPause: AcceptedResult }, { level: number; reason: string }>`
+export const SetEmergencyPauseMutation = graphql(`
   mutation SetEmergencyPause($level: Int!, $reason: String!) {
-    setEmergencyPause(level: $level, reason: $reason) { __typename ... on Accepted { message } ${REFUSAL} }
+    setEmergencyPause(level: $level, reason: $reason) { __typename ... on Accepted { message } ... on UserError { code message } }
   }
-`;
+`);
 
-export type Role = 'USER' | 'LIQUIDATOR' | 'RELAYER' | 'ORACLE_UPDATER' | 'ADMIN' | 'EMERGENCY';
 export const ROLES: readonly Role[] = ['USER', 'LIQUIDATOR', 'RELAYER', 'ORACLE_UPDATER', 'ADMIN', 'EMERGENCY'];
 
-export const SetAccountRolesMutation = gql<{ setAccountRoles: AcceptedResult }, { accountId: string; roles: Role[] }>`
+export const SetAccountRolesMutation = graphql(`
   mutation SetAccountRoles($accountId: String!, $roles: [Role!]!) {
-    setAccountRoles(accountId: $accountId, roles: $roles) { __typename ... on Accepted { message } ${REFUSAL} }
+    setAccountRoles(accountId: $accountId, roles: $roles) { __typename ... on Accepted { message } ... on UserError { code message } }
   }
-`;
+`);
 
-export type RateTier = 'FREE' | 'BASIC' | 'PRO' | 'MARKET_MAKER';
-export type KycTier = 'NONE' | 'BASIC' | 'FULL';
-
-export const SetAccountTiersMutation = gql<
-  { setAccountTiers: AcceptedResult },
-  { accountId: string; tier: RateTier | null; kycTier: KycTier | null }
->`
+export const SetAccountTiersMutation = graphql(`
   mutation SetAccountTiers($accountId: String!, $tier: RateTier, $kycTier: KycTier) {
-    setAccountTiers(accountId: $accountId, tier: $tier, kycTier: $kycTier) { __typename ... on Accepted { message } ${REFUSAL} }
+    setAccountTiers(accountId: $accountId, tier: $tier, kycTier: $kycTier) { __typename ... on Accepted { message } ... on UserError { code message } }
   }
-`;
+`);

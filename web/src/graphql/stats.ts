@@ -1,83 +1,15 @@
-import { gql } from 'urql';
-import type { Decimal } from './operations';
+import type { ResultOf, VariablesOf } from '@graphql-typed-document-node/core';
+import { graphql } from './generated';
 
 /* The public stats dashboard (Query.stats): aggregates only, nothing private. */
 
-export interface SavingsDay {
-  date: string;
-  savings: Decimal;
-  cumulativeSavings: Decimal;
-  improvementBps: Decimal | null;
-  comparedTrades: number;
-}
+export type VenueStats = ResultOf<typeof StatsQuery>['stats'];
+export type SavingsDay = VenueStats['executionQuality']['daily'][number];
+export type Execution = VenueStats['executionQuality']['recent'][number];
+export type MarketDay = VenueStats['marketData']['daily'][number];
+export type StatsVariables = VariablesOf<typeof StatsQuery>;
 
-export interface Execution {
-  tradeId: string;
-  symbol: string;
-  time: string;
-  aggressorSide: string;
-  price: Decimal;
-  size: Decimal;
-  referenceBid: Decimal | null;
-  referenceAsk: Decimal | null;
-  savings: Decimal | null;
-  improvementBps: Decimal | null;
-}
-
-export interface MarketDay {
-  date: string;
-  trades: number;
-  volume: Decimal;
-  buyVolume: Decimal;
-  sellVolume: Decimal;
-  buyPercent: Decimal | null;
-  averageTradeSize: Decimal | null;
-}
-
-export interface VenueStats {
-  from: string;
-  to: string;
-  symbol: string | null;
-  symbols: string[];
-  executionQuality: {
-    savings: Decimal;
-    improvementBps: Decimal | null;
-    comparedTrades: number;
-    insideSpreadPercent: Decimal | null;
-    daily: SavingsDay[];
-    recent: Execution[];
-  };
-  marketData: {
-    trades: number;
-    volume: Decimal;
-    buyVolume: Decimal;
-    sellVolume: Decimal;
-    buyPercent: Decimal | null;
-    averageTradeSize: Decimal | null;
-    daily: MarketDay[];
-    symbols: { symbol: string; trades: number; volume: Decimal; buyPercent: Decimal | null; averageTradeSize: Decimal | null }[];
-  };
-  operations: {
-    feesCollected: Decimal;
-    tradingFees: Decimal;
-    dailyFees: { date: string; fees: Decimal }[];
-    startedAt: string | null;
-    uptimeSeconds: number;
-    averageApiResponseSeconds: number | null;
-    apiOperations: number;
-    settlementLagSeconds: number | null;
-    settlementBatches: { status: string; count: number }[];
-    failedSettlements: number | null;
-  };
-}
-
-export interface StatsVariables {
-  from: string | null;
-  to: string | null;
-  symbol: string | null;
-}
-
-export const StatsQuery = gql<{ stats: VenueStats }, StatsVariables>`
+export const StatsQuery = graphql(`
   query Stats($from: Date, $to: Date, $symbol: String) {
     stats(from: $from, to: $to, symbol: $symbol) {
       from
@@ -116,4 +48,4 @@ export const StatsQuery = gql<{ stats: VenueStats }, StatsVariables>`
       }
     }
   }
-`;
+`);

@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { useQuery } from 'urql';
 import { useSession } from '../auth/AuthProvider';
 import { AccountSection } from '../components/admin/AccountSection';
@@ -13,11 +14,19 @@ import { PageHeading } from '../components/PageHeading';
 import { MeQuery } from '../graphql/accountOperations';
 
 const DESCRIPTION = 'Your account: security, API keys, wallet, sessions and your data.';
+const RETRY_MS = 2_000;
 
 function AccountPanels() {
   const [result, refetch] = useQuery({ query: MeQuery, requestPolicy: 'network-only' });
   const account = result.data?.me;
   const reload = () => refetch({ requestPolicy: 'network-only' });
+  // A refused load (rate limited, a network blip) is tried again, not left as an error.
+  const failure = result.error;
+  useEffect(() => {
+    if (failure === undefined) return;
+    const timer = setTimeout(() => refetch({ requestPolicy: 'network-only' }), RETRY_MS);
+    return () => clearTimeout(timer);
+  }, [failure, refetch]);
 
   if (result.error && !account) return <ErrorMessage error={result.error} context="Account" />;
   if (!account) return <p className="muted">Loading your account…</p>;

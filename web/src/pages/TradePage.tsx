@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { Suspense, lazy, useState } from 'react';
 import { useSession } from '../auth/AuthProvider';
 import { BalanceCard } from '../components/BalanceCard';
 import { FundingPanel } from '../components/settlement/FundingPanel';
@@ -8,33 +8,37 @@ import { MarketDetail } from '../components/markets/MarketDetail';
 import { MarketsTable } from '../components/markets/MarketsTable';
 import { ReferenceBookCard } from '../components/markets/ReferenceBookCard';
 import { marketDecimals } from '../components/markets/format';
-import { usePolledQuery } from '../components/markets/hooks';
+import { useLiveMarkets } from '../components/markets/hooks';
 import { OpenOrdersCard } from '../components/trading/OpenOrdersCard';
 import { OrderTicket } from '../components/trading/OrderTicket';
 import { PositionsCard } from '../components/trading/PositionsCard';
 import { TradesTape } from '../components/trading/TradesTape';
 import { useMyOrders, useMyPositions } from '../components/trading/hooks';
-import { MarketsQuery } from '../graphql/operations';
-import { AdvancedTrade } from '../components/advanced/AdvancedTrade';
 import { setTradeMode, useTradeMode } from '../components/advanced/tradeMode';
 import { ToggleGroup } from '../components/trading/ToggleGroup';
 import { ReferralButton } from '../components/referral/ReferralButton';
+import { PhoneOrderBar } from '../components/trading/PhoneOrderBar';
+import { usePhoneLayout } from '../components/usePhoneLayout';
+
+// Advanced mode (candles, every order type) is its own chunk: Basic users never fetch it.
+const AdvancedTrade = lazy(() =>
+  import('../components/advanced/AdvancedTrade').then((module) => ({ default: module.AdvancedTrade })),
+);
 
 const DEFAULT_MARKET = 'BTC-USDT-PERP';
-const MARKETS_REFRESH_MS = 1_000;
-const NO_VARIABLES = () => ({});
 const DESCRIPTION =
   'Dark-pool perpetual futures: hidden orders priced against the oracle index and the lit reference market.';
 
 export function TradePage() {
   const [selected, setSelected] = useState(DEFAULT_MARKET);
-  const { data, error } = usePolledQuery(MarketsQuery, NO_VARIABLES, MARKETS_REFRESH_MS, 'markets');
-  const markets = data?.markets;
+  // The list once, prices from each market's ticker subscription (issue #8: no polling).
+  const { data: markets, error } = useLiveMarkets();
   const market = markets?.find((candidate) => candidate.symbol === selected);
   const signedIn = useSession() !== null;
   const positions = useMyPositions();
   const orders = useMyOrders();
   const mode = useTradeMode();
+  const phone = usePhoneLayout();
 
   return (
     <>
@@ -61,13 +65,21 @@ export function TradePage() {
             {signedIn ? <BalanceCard /> : null}
           </div>
           <div className="trade-column">
-            <AdvancedTrade
-              symbol={selected}
-              market={market}
-              markets={markets}
-              orders={orders.data}
-              signedIn={signedIn}
-            />
+            <Suspense
+              fallback={
+                <p className="page-loading" role="status">
+                  Loading Advanced mode…
+                </p>
+              }
+            >
+              <AdvancedTrade
+                symbol={selected}
+                market={market}
+                markets={markets}
+                orders={orders.data}
+                signedIn={signedIn}
+              />
+            </Suspense>
           </div>
         </div>
       ) : (
@@ -92,7 +104,7 @@ export function TradePage() {
         </div>
         <div className="trade-column">
           <MarketDetail symbol={selected} market={market} />
-          {signedIn ? (
+          {signedIn && phone ? null : signedIn ? (
             <OrderTicket symbol={selected} market={market} positions={positions.data} />
           ) : (
             <SignedOutNotice title={`Order ticket · ${selected}`} testId="ticket-signed-out" />
@@ -106,6 +118,13 @@ export function TradePage() {
         </div>
       </div>
       )}
+      {mode === 'basic' && signedIn && phone ? (
+        <PhoneOrderBar symbol={selected} label={`Order ticket · ${selected}`}>
+          {(side) => (
+            <OrderTicket symbol={selected} market={market} positions={positions.data} initialSide={side} />
+          )}
+        </PhoneOrderBar>
+      ) : null}
     </>
   );
 }

@@ -4,32 +4,36 @@
  *   <script src="https://HOST/widget.js" data-godark-sport="soccer" data-ref="CODE"></script>
  *
  * renders the live flash odds of the public API inside a shadow root (the host page's CSS
- * cannot reach in, ours cannot leak out), refreshes them every 2 s (the odds feed is at most
- * 5 s old), and links back to GoDark with the referral code. No credentials are sent.
+ * cannot reach in, ours cannot leak out), and links back to GoDark with the referral code.
+ * Odds arrive live over one graphql-transport-ws socket (the public flashTicker
+ * subscription: every open market, then each change); only if the socket cannot be opened or
+ * kept does the widget poll the flashMarkets query every 2 s instead. Either way it is
+ * anonymous: no credentials, no cookies, no connection_init payload. The host element's
+ * data-godark-transport says which is in use ("socket" or "polling"), and
+ * data-godark-updates counts the live updates received so far.
  *
  * Attributes: data-godark-sport (soccer, basketball, tennis; default all), data-market (one
  * market id), data-ref (referral code), data-godark-limit (markets shown, default 4),
  * data-godark-theme (dark | light), data-godark-accent (a CSS colour).
  */
 
+import { createClient } from 'graphql-ws';
+import type { GoDarkWidgetLiveSubscription, GoDarkWidgetQuery } from '../graphql/generated/graphql';
+
 const REFRESH_MS = 2_000;
+// Reconnections tried (graphql-ws backs off between them) before falling back to polling.
+const SOCKET_RETRIES = 3;
 const DEFAULT_LIMIT = 4;
 const MAX_LIMIT = 12;
-const QUERY = `query GoDarkWidget($sport: String) { flashMarkets(status: OPEN, sport: $sport) {
+const QUERY = /* GraphQL */ `query GoDarkWidget($sport: String) { flashMarkets(status: OPEN, sport: $sport) {
   id title sport deadline outcomes { outcome decimalOdds } } }`;
+const SUBSCRIPTION = /* GraphQL */ `subscription GoDarkWidgetLive { flashTicker { kind market {
+  id title sport status deadline outcomes { outcome decimalOdds } } } }`;
 
-interface WidgetOutcome {
-  outcome: string;
-  decimalOdds: string | null;
-}
-
-interface WidgetMarket {
-  id: string;
-  title: string;
-  sport: string;
-  deadline: string;
-  outcomes: WidgetOutcome[];
-}
+/** Typed from schema.graphql by `npm run codegen`; a type-only import keeps widget.js self-contained. */
+type WidgetMarket = GoDarkWidgetQuery['flashMarkets'][number];
+type TickerUpdate = GoDarkWidgetLiveSubscription['flashTicker'];
+type Transport = 'connecting' | 'socket' | 'polling';
 
 interface WidgetOptions {
   origin: string;
@@ -111,10 +115,14 @@ class OddsWidget {
   private readonly list: HTMLUListElement;
   private readonly status: HTMLParagraphElement;
   private markets: WidgetMarket[] = [];
+  // The socket's view: every open market by id, kept from its snapshot and changes.
+  private readonly live = new Map<string, WidgetMarket>();
   private failed = false;
+  private transport: Transport = 'connecting';
+  private updates = 0;
 
   constructor(
-    host: HTMLElement,
+    private readonly host: HTMLElement,
     private readonly options: WidgetOptions,
   ) {
     this.root = host.attachShadow({ mode: 'open' });
@@ -146,9 +154,66 @@ class OddsWidget {
   }
 
   start(): void {
+    this.setTransport('connecting');
+    this.subscribe();
+    // Countdowns tick, and markets past their deadline leave, between updates.
+    window.setInterval(() => this.render(), 1_000);
+  }
+
+  private setTransport(transport: Transport): void {
+    this.transport = transport;
+    this.host.dataset.godarkTransport = transport;
+  }
+
+  private subscribe(): void {
+    const url = new URL('/graphql', this.options.origin);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const client = createClient({
+      url: url.toString(),
+      retryAttempts: SOCKET_RETRIES,
+      on: {
+        // A (re)connection resubscribes and the ticker starts again with a snapshot.
+        connected: () => {
+          this.live.clear();
+          this.setTransport('socket');
+        },
+      },
+    });
+    const fallBack = () => {
+      void client.dispose();
+      this.pollInstead();
+    };
+    client.subscribe<GoDarkWidgetLiveSubscription>(
+      { query: SUBSCRIPTION },
+      {
+        next: (result) => {
+          if (result.data) this.apply(result.data.flashTicker);
+        },
+        error: fallBack,
+        complete: fallBack,
+      },
+    );
+  }
+
+  private apply(update: TickerUpdate): void {
+    const { market } = update;
+    this.updates += 1;
+    this.host.dataset.godarkUpdates = String(this.updates);
+    const wanted =
+      (this.options.sport === null || market.sport === this.options.sport) &&
+      (this.options.market === null || market.id === this.options.market);
+    if (wanted && market.status === 'OPEN') this.live.set(market.id, market);
+    else this.live.delete(market.id);
+    this.markets = [...this.live.values()].sort((a, b) => Date.parse(a.deadline) - Date.parse(b.deadline));
+    this.failed = false;
+    this.render();
+  }
+
+  private pollInstead(): void {
+    if (this.transport === 'polling') return;
+    this.setTransport('polling');
     void this.refresh();
     window.setInterval(() => void this.refresh(), REFRESH_MS);
-    window.setInterval(() => this.render(), 1_000);
   }
 
   private link(marketId: string | null): string {
@@ -169,7 +234,7 @@ class OddsWidget {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ query: QUERY, variables: { sport: this.options.sport } }),
       });
-      const body = (await response.json()) as { data?: { flashMarkets?: WidgetMarket[] } };
+      const body = (await response.json()) as { data?: Partial<GoDarkWidgetQuery> };
       const found = body.data?.flashMarkets ?? [];
       this.markets = this.options.market ? found.filter((m) => m.id === this.options.market) : found;
       this.failed = false;
@@ -204,9 +269,14 @@ class OddsWidget {
                   href: this.link(market.id),
                   target: '_blank',
                   rel: 'noopener',
-                  'aria-label': `${outcomeLabel(o.outcome)} at odds ${o.decimalOdds ?? 'unavailable'}: bet on GoDark`,
+                  // Starts with the visible text ("Yes 1.85"), so voice control users can say what they see.
+                  'aria-label':
+                    o.decimalOdds === null
+                      ? `${outcomeLabel(o.outcome)}, odds unavailable`
+                      : `${outcomeLabel(o.outcome)} ${o.decimalOdds}: bet on GoDark`,
                 },
                 element('span', {}, outcomeLabel(o.outcome)),
+                ' ',
                 element('span', { class: 'n' }, o.decimalOdds ?? '—'),
               ),
             ),

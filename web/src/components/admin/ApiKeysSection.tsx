@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import {
   API_PERMISSIONS,
@@ -11,6 +11,7 @@ import {
 } from '../../graphql/accountOperations';
 import { Field } from '../auth/fields';
 import { ErrorMessage } from '../ErrorMessage';
+import { ScrollRegion } from '../ScrollRegion';
 import { DateTimeText } from '../ServerTime';
 import { ResultMessage } from '../trading/ResultMessage';
 import type { ActionResult } from '../trading/results';
@@ -195,11 +196,20 @@ function DeleteKey({ apiKey, onDone }: { apiKey: ApiKey; onDone: (changed: boole
   );
 }
 
+const RETRY_MS = 2_000;
+
 export function ApiKeysSection() {
   const [result, refetch] = useQuery({ query: ApiKeysQuery, requestPolicy: 'network-only' });
   const [editing, setEditing] = useState<{ id: string; action: 'edit' | 'delete' } | null>(null);
   const keys = result.data?.apiKeys;
   const reload = () => refetch({ requestPolicy: 'network-only' });
+  // A refused load (rate limited, a network blip) is tried again rather than left empty.
+  const failure = result.error;
+  useEffect(() => {
+    if (failure === undefined) return;
+    const timer = setTimeout(() => refetch({ requestPolicy: 'network-only' }), RETRY_MS);
+    return () => clearTimeout(timer);
+  }, [failure, refetch]);
   const done = (changed: boolean) => {
     setEditing(null);
     if (changed) reload();
@@ -213,7 +223,7 @@ export function ApiKeysSection() {
       ) : keys.length === 0 ? (
         <p className="muted">No API keys. Bots sign their requests with a key and its secret.</p>
       ) : (
-        <div className="table-scroll">
+        <ScrollRegion label="API keys table">
           <table className="data-table compact">
             <thead>
               <tr>
@@ -272,7 +282,7 @@ export function ApiKeysSection() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
       )}
       <CreateKey onCreated={reload} />
     </Section>

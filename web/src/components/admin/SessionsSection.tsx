@@ -4,6 +4,7 @@ import { signOut } from '../../auth/session';
 import { ActivityQuery, LogoutEverywhereMutation, SessionsQuery } from '../../graphql/accountOperations';
 import { describeError } from '../../graphql/errors';
 import { ErrorMessage } from '../ErrorMessage';
+import { ScrollRegion } from '../ScrollRegion';
 import { DateTimeText } from '../ServerTime';
 import { Section } from './shared';
 
@@ -41,7 +42,7 @@ export function SessionsSection() {
       {sessions === undefined ? (
         result.error ? null : <p className="muted">Loading sessions…</p>
       ) : (
-        <div className="table-scroll">
+        <ScrollRegion label="Sessions table">
           <table className="data-table compact">
             <thead>
               <tr>
@@ -71,7 +72,7 @@ export function SessionsSection() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
       )}
     </Section>
   );
@@ -96,7 +97,7 @@ export function ActivitySection() {
       ) : entries.length === 0 ? (
         <p className="muted">Nothing yet.</p>
       ) : (
-        <div className="table-scroll">
+        <ScrollRegion label="Activity log table">
           <table className="data-table compact" data-testid="activity-table">
             <thead>
               <tr>
@@ -124,7 +125,7 @@ export function ActivitySection() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
       )}
     </Section>
   );

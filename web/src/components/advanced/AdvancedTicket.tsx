@@ -162,11 +162,12 @@ export function AdvancedTicket({ symbol, market, side, onSide, controlRef }: Pro
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
+    if (fetching) return; // the button stays focusable while an order is on its way
     review();
   };
 
   const confirm = async () => {
-    if (!draft) return;
+    if (!draft || fetching) return;
     const response = await placeOrder({ input: draft.input });
     setDraft(null);
     const placed = response.data?.placeOrder;
@@ -176,7 +177,7 @@ export function AdvancedTicket({ symbol, market, side, onSide, controlRef }: Pro
     }
     notifyTradingActivity();
     if (placed.__typename === 'OrderPlaced') {
-      setResult(describePlacedOrder(placed.order, placed.fills, baseAsset, decimals));
+      setResult(describePlacedOrder(placed.order, placed.fills, baseAsset, decimals, draft.input.minQuantity));
       setClientOrderId('');
     } else {
       setResult(describeUserError(placed));
@@ -345,7 +346,10 @@ export function AdvancedTicket({ symbol, market, side, onSide, controlRef }: Pro
         <button
           type="submit"
           className={side === 'BUY' ? 'ticket-submit side-buy' : 'ticket-submit side-sell'}
-          disabled={fetching}
+          // As in the Basic ticket: aria-disabled, not disabled, while the order is on its way
+          // (onSubmit ignores a press), so keyboard focus stays here instead of dropping to the
+          // top of the page, and the confirm dialog can hand it back when it closes.
+          aria-disabled={fetching || undefined}
           data-testid="adv-review"
         >
           Review {side === 'BUY' ? 'buy' : 'sell'} order (Enter)
@@ -368,7 +372,7 @@ export function AdvancedTicket({ symbol, market, side, onSide, controlRef }: Pro
               type="button"
               className="btn btn-primary"
               autoFocus
-              disabled={fetching}
+              aria-disabled={fetching || undefined}
               data-testid="adv-confirm-submit"
               onClick={() => void confirm()}
             >

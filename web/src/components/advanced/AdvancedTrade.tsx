@@ -4,7 +4,9 @@ import { SignedOutNotice } from '../auth/SignedOutNotice';
 import { Modal } from '../Modal';
 import { ReferenceBookCard } from '../markets/ReferenceBookCard';
 import { marketDecimals } from '../markets/format';
+import { PhoneOrderBar } from '../trading/PhoneOrderBar';
 import { TradesTape } from '../trading/TradesTape';
+import { usePhoneLayout } from '../usePhoneLayout';
 import { AdvancedTicket, type TicketControl } from './AdvancedTicket';
 import { CandleChart } from './CandleChart';
 import { PositionManager } from './PositionManager';
@@ -42,6 +44,7 @@ export function AdvancedTrade({ symbol, market, markets, orders, signedIn }: Pro
   const [helpOpen, setHelpOpen] = useState(false);
   const ticket = useRef<TicketControl | null>(null);
   const decimals = marketDecimals(market);
+  const phone = usePhoneLayout();
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -87,15 +90,20 @@ export function AdvancedTrade({ symbol, market, markets, orders, signedIn }: Pro
           )}
         </div>
         <div className="advanced-side">
-          {signedIn ? (
-            <AdvancedTicket symbol={symbol} market={market} side={side} onSide={setSide} controlRef={ticket} />
-          ) : (
+          {!signedIn ? (
             <SignedOutNotice title={`Advanced order · ${symbol}`} testId="advanced-ticket-signed-out" />
+          ) : phone ? null /* in the bottom sheet instead */ : (
+            <AdvancedTicket symbol={symbol} market={market} side={side} onSide={setSide} controlRef={ticket} />
           )}
           <ReferenceBookCard symbol={symbol} decimals={decimals} />
           <TradesTape symbol={symbol} decimals={decimals} baseAsset={market?.baseAsset ?? symbol.split('-')[0] ?? symbol} />
         </div>
       </div>
+      {signedIn && phone ? (
+        <PhoneOrderBar symbol={symbol} label={`Advanced order · ${symbol}`} onOpen={setSide}>
+          {() => <AdvancedTicket symbol={symbol} market={market} side={side} onSide={setSide} controlRef={ticket} />}
+        </PhoneOrderBar>
+      ) : null}
       {helpOpen ? (
         <Modal title="Keyboard shortcuts" onClose={() => setHelpOpen(false)} testId="shortcuts-dialog">
           <table className="data-table compact">

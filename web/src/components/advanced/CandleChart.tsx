@@ -16,10 +16,13 @@ import { OhlcvQuery, type Ohlcv } from '../../graphql/advanced';
 import type { CandleInterval } from '../../graphql/operations';
 import { ErrorMessage } from '../ErrorMessage';
 import { formatPrice } from '../markets/format';
-import { usePolledQuery } from '../markets/hooks';
+import { SAFETY_NET_MS, usePolledQuery, useTicker } from '../markets/hooks';
+import { barWithTick, type Bar } from '../markets/liveCandle';
 import { ema, sma, type Point } from './indicators';
 
-const REFRESH_MS = 2_000;
+// Issue #8: history is read on load, on an interval change and every 30 s; the newest
+// candle follows the `ticker` subscription's mark in between (its volume waits for the read).
+const REFRESH_MS = SAFETY_NET_MS;
 const MINUTE_MS = 60_000;
 const SMA_PERIOD = 20;
 const EMA_PERIOD = 50;
@@ -84,6 +87,8 @@ export function CandleChart({ symbol, decimals }: { symbol: string; decimals: nu
     `ohlcv|${symbol}|${interval}`,
   );
 
+  const { ticker } = useTicker(symbol);
+  const lastBarRef = useRef<Bar | null>(null);
   const containerRef = useRef<HTMLDivElement>(null);
   const chartRef = useRef<IChartApi | null>(null);
   const candleRef = useRef<ISeriesApi<'Candlestick'> | null>(null);
@@ -151,7 +156,17 @@ export function CandleChart({ symbol, decimals }: { symbol: string; decimals: nu
     volumeRef.current?.setData(shown.volume ? series.volume : []);
     smaRef.current?.setData(shown.sma ? asLine(sma(series.closes, SMA_PERIOD)) : []);
     emaRef.current?.setData(shown.ema ? asLine(ema(series.closes, EMA_PERIOD)) : []);
+    lastBarRef.current = series.candles[series.candles.length - 1] ?? null;
   }, [rows, shown]);
+
+  const live = ticker !== null && ticker.symbol === symbol && rows !== undefined ? ticker : null;
+  useEffect(() => {
+    if (live === null) return;
+    const bar = barWithTick(lastBarRef.current, live.markPrice, live.time, interval);
+    if (bar === null) return;
+    lastBarRef.current = bar;
+    candleRef.current?.update({ ...bar, time: bar.time as UTCTimestamp });
+  }, [live, interval]);
 
   useEffect(() => {
     chartRef.current?.timeScale().fitContent();
@@ -199,7 +214,8 @@ export function CandleChart({ symbol, decimals }: { symbol: string; decimals: nu
       </div>
       {error ? <ErrorMessage error={error} context="Chart" /> : null}
       <div className="chart-frame">
-        <div ref={containerRef} className="chart chart-tall" role="img" aria-label={label} data-testid="candle-chart" />
+        {/* A figure, not an img: the chart library puts a focusable link (its attribution) inside. */}
+        <div ref={containerRef} className="chart chart-tall" role="figure" aria-label={label} data-testid="candle-chart" />
         {rows === undefined && !error ? <p className="chart-overlay muted">Loading candles…</p> : null}
         {rows?.length === 0 ? <p className="chart-overlay muted">No candles in this window yet.</p> : null}
       </div>

@@ -10,18 +10,31 @@ import {
 } from '../../graphql/advanced';
 import { privatePollingClient } from '../../graphql/client';
 import { describeError } from '../../graphql/errors';
-import type { Market } from '../../graphql/operations';
+import { PositionUpdatesSubscription, type Market, type Position } from '../../graphql/operations';
 import { ErrorMessage } from '../ErrorMessage';
 import { Modal } from '../Modal';
 import { marketDecimals } from '../markets/format';
-import { usePolledQuery } from '../markets/hooks';
+import { SAFETY_NET_MS, usePolledQuery } from '../markets/hooks';
 import { formatFixed, formatQuantity, formatSigned, parseDec, toPlain } from '../trading/decimal';
-import { notifyTradingActivity, useTradingActivity } from '../trading/hooks';
+import {
+  notifyTradingActivity,
+  useLiveMarks,
+  usePatchedList,
+  useSubscriptionEvents,
+  useTradingActivity,
+} from '../trading/hooks';
 import { ResultMessage } from '../trading/ResultMessage';
 import { describeUserError, summarizeFills, type ActionResult } from '../trading/results';
 
-const REFRESH_MS = 3_000;
 const NO_VARIABLES = () => ({});
+const NO_SUBSCRIPTION_VARIABLES = {};
+
+/** The event's fields over the listed position's (keeping its triggers); a new or closed one needs a refetch. */
+function applyManagedUpdate(list: ManagedPosition[], position: Position | null): ManagedPosition[] | null {
+  const listed = position === null ? undefined : list.find((item) => item.symbol === position.symbol);
+  if (position === null || listed === undefined) return null;
+  return list.map((item) => (item === listed ? { ...listed, ...position } : item));
+}
 const SIGNED_USDT = /^-?\d+(\.\d{1,6})?$/;
 const PRICE = /^\d+(\.\d+)?$/;
 
@@ -31,16 +44,25 @@ type Panel = { symbol: string; kind: 'tpsl' | 'margin' } | null;
 export function PositionManager({ markets }: { markets: Market[] | undefined }) {
   const titleId = useId();
   const accountId = useSession()?.accountId ?? '';
-  const { data, error, refresh } = usePolledQuery(ManagedPositionsQuery, NO_VARIABLES, REFRESH_MS, `managed|${accountId}`, {
+  const { data, error, refresh } = usePolledQuery(ManagedPositionsQuery, NO_VARIABLES, SAFETY_NET_MS, `managed|${accountId}`, {
     client: privatePollingClient,
     enabled: accountId !== '',
   });
+  // Between fetches, `positionUpdates` carries each changed position; marks follow the ticker.
+  const { list, onEvent } = usePatchedList(data?.myPositions, applyManagedUpdate, refresh);
+  useSubscriptionEvents(
+    PositionUpdatesSubscription,
+    NO_SUBSCRIPTION_VARIABLES,
+    `positions:${accountId}`,
+    (event) => onEvent(event.positionUpdates),
+    accountId !== '',
+  );
   useTradingActivity(refresh);
   const [panel, setPanel] = useState<Panel>(null);
   const [closing, setClosing] = useState<ManagedPosition | null>(null);
   const [result, setResult] = useState<ActionResult | null>(null);
   const [{ fetching }, closePosition] = useMutation(ClosePositionFullMutation);
-  const positions = data?.myPositions;
+  const positions = useLiveMarks(list);
   const decimalsOf = (symbol: string) => marketDecimals(markets?.find((m) => m.symbol === symbol));
 
   const close = async (position: ManagedPosition) => {

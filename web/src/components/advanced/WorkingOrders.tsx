@@ -4,19 +4,22 @@ import { useSession } from '../../auth/AuthProvider';
 import { AmendOrderMutation, CancelAllOrdersMutation, OrdersByStatusQuery, type OrderStatusFilter } from '../../graphql/advanced';
 import { privatePollingClient } from '../../graphql/client';
 import { describeError } from '../../graphql/errors';
-import { CancelOrderMutation, type Market, type Order } from '../../graphql/operations';
+import { CancelOrderMutation, OrderUpdatesSubscription, type Market, type Order } from '../../graphql/operations';
 import { ErrorMessage } from '../ErrorMessage';
 import { ServerTime } from '../ServerTime';
 import { marketDecimals } from '../markets/format';
-import { usePolledQuery } from '../markets/hooks';
+import { SAFETY_NET_MS, usePolledQuery } from '../markets/hooks';
 import { cmp, formatFixed, formatQuantity, parseDec, toPlain } from '../trading/decimal';
-import { notifyTradingActivity, useTradingActivity } from '../trading/hooks';
+import { notifyTradingActivity, useSubscriptionEvents, useTradingActivity } from '../trading/hooks';
 import { humanize, orderReason } from '../trading/messages';
 import { ResultMessage } from '../trading/ResultMessage';
 import { describeUserError, type ActionResult } from '../trading/results';
 import { ToggleGroup } from '../trading/ToggleGroup';
 
-const HISTORY_REFRESH_MS = 10_000;
+// Issue #8: history is re-read when one of the orders changes (`orderUpdates`), after a
+// mutation here, and every 30 s as a safety net.
+const HISTORY_REFRESH_MS = SAFETY_NET_MS;
+const NO_SUBSCRIPTION_VARIABLES = {};
 type Tab = 'OPEN' | 'CLOSED' | 'ALL';
 
 /** Working orders (cancel, amend down) and order history, in one card with tabs. */
@@ -44,6 +47,13 @@ export function WorkingOrders({
     { client: privatePollingClient, enabled: tab !== 'OPEN' && accountId !== '' },
   );
   useTradingActivity(history.refresh);
+  useSubscriptionEvents(
+    OrderUpdatesSubscription,
+    NO_SUBSCRIPTION_VARIABLES,
+    `orders:${accountId}`,
+    history.refresh,
+    tab !== 'OPEN' && accountId !== '',
+  );
 
   const rows = tab === 'OPEN' ? orders : history.data?.myOrders;
   const sorted = rows ? [...rows].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)) : undefined;

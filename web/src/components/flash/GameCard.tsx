@@ -44,8 +44,10 @@ function MarketOdds({ event, market }: { event: LiveEvent; market: LiveMarket })
   const titleId = useId();
   const providers = market.providers.length;
   const providerText = `${providers} provider${providers === 1 ? '' : 's'}`;
+  // A group, not a section: every game has a "Match winner" market, and landmarks must be unique.
   return (
-    <section
+    <div
+      role="group"
       className={market.available ? 'odds-market' : 'odds-market odds-unavailable'}
       aria-labelledby={titleId}
       data-testid={`market-${event.id}-${market.market}`}
@@ -82,7 +84,7 @@ function MarketOdds({ event, market }: { event: LiveEvent; market: LiveMarket })
           {unavailableLabel(market.available ? 'SUSPENDED' : market.unavailableReason)}
         </p>
       )}
-    </section>
+    </div>
   );
 }
 

@@ -1,19 +1,37 @@
 import { useId, useRef, useState, type KeyboardEvent } from 'react';
-import { LiveEventsQuery, type Sport } from '../../graphql/operations';
+import { LiveEventSubscription, LiveEventsQuery, type LiveEvent, type Sport } from '../../graphql/operations';
 import { ErrorMessage } from '../ErrorMessage';
-import { usePolledQuery } from '../markets/hooks';
+import { SAFETY_NET_MS, useLatestEach, usePolledQuery } from '../markets/hooks';
 import { compareGames, SPORT_TABS } from './format';
 import { GameCard } from './GameCard';
 
-const REFRESH_MS = 2_000;
+// Issue #8: the list (games starting and ending) is re-read every 30 s; each listed
+// game's score, clock and prices come from its `liveEvent` subscription.
+const LIST_REFRESH_MS = SAFETY_NET_MS;
+const gameVariables = (id: string) => ({ id });
+const gameOf = (data: { liveEvent: LiveEvent }) => data.liveEvent;
 
-/** Live games by sport (tabs), refreshed every 2 s. */
+/** The newer of the listed and the streamed copy of a game. */
+function newer(listed: LiveEvent, streamed: LiveEvent | undefined): LiveEvent {
+  if (streamed === undefined) return listed;
+  return Date.parse(streamed.updatedAt) >= Date.parse(listed.updatedAt) ? streamed : listed;
+}
+
+/** Live games by sport (tabs), live by subscription. */
 export function LiveGames() {
   const id = useId();
   const [sport, setSport] = useState<Sport | null>(null);
   const tabRefs = useRef<Array<HTMLButtonElement | null>>([]);
-  const { data, error } = usePolledQuery(LiveEventsQuery, () => ({ sport }), REFRESH_MS, sport ?? 'ALL');
-  const games = data ? [...data.liveEvents].sort(compareGames) : undefined;
+  const { data, error } = usePolledQuery(LiveEventsQuery, () => ({ sport }), LIST_REFRESH_MS, sport ?? 'ALL');
+  const streamed = useLatestEach(
+    LiveEventSubscription,
+    data?.liveEvents.map((game) => game.id) ?? [],
+    gameVariables,
+    gameOf,
+  );
+  const games = data
+    ? data.liveEvents.map((game) => newer(game, streamed.get(game.id))).sort(compareGames)
+    : undefined;
   const selectedIndex = SPORT_TABS.findIndex((tab) => tab.id === sport);
 
   // Tabs pattern: arrow keys, Home and End move (and select); Tab leaves the list.
@@ -63,7 +81,7 @@ export function LiveGames() {
           })}
         </div>
         <span className="muted small">
-          {games ? `${games.length} game${games.length === 1 ? '' : 's'} · ` : ''}odds from the provider quorum, every 2 s
+          {games ? `${games.length} game${games.length === 1 ? '' : 's'} · ` : ''}odds from the provider quorum, live
         </span>
       </div>
       <div id={panelId} role="tabpanel" aria-labelledby={`${id}-tab-${tabLabel}`}>

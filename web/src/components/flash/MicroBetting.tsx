@@ -4,10 +4,16 @@ import { useSession } from '../../auth/AuthProvider';
 import { privatePollingClient } from '../../graphql/client';
 import { describeError } from '../../graphql/errors';
 import { ErrorMessage } from '../ErrorMessage';
-import { usePolledQuery } from '../markets/hooks';
+import { SAFETY_NET_MS, usePolledQuery } from '../markets/hooks';
 import { ResultMessage } from '../trading/ResultMessage';
 import { add, cmp, dec, formatFixed, max, mul, parseDec, rescale, toPlain, trimZeros } from '../trading/decimal';
-import { newClientOrderId, notifyTradingActivity, useAvailableUsdt, useSubscriptionEvents } from '../trading/hooks';
+import {
+  newClientOrderId,
+  notifyTradingActivity,
+  useAvailableUsdt,
+  useSubscriptionEvents,
+  useTradingActivity,
+} from '../trading/hooks';
 import type { ActionResult } from '../trading/results';
 import { formatCountdown, friendlyFlashError } from './flashFormat';
 import {
@@ -30,7 +36,8 @@ const RESERVE_SHARE = dec('0.1');
 const MINIMUM_RESERVE = dec('1');
 const MINIMUM_STAKE = dec('0.01');
 const OFFERS_REFRESH_MS = 2_000;
-const SESSIONS_REFRESH_MS = 5_000;
+// The open session's changes arrive by `microEvents`; the list's timer is a safety net.
+const SESSIONS_REFRESH_MS = SAFETY_NET_MS;
 const STREET_SHOWN = 8;
 const NO_VARIABLES = {};
 
@@ -49,7 +56,7 @@ const MICRO_FRIENDLY: Record<string, string> = {
 
 function friendlyMicroError(error: MicroError): string {
   const base = MICRO_FRIENDLY[error.code] ?? friendlyFlashError(error);
-  if (error.code === 'TOO_FAST' && error.retryAfter) return `${base} Try again in ${Math.ceil(error.retryAfter)} s.`;
+  if (error.__typename === 'TooFastError' && error.retryAfter) return `${base} Try again in ${Math.ceil(error.retryAfter)} s.`;
   return base;
 }
 
@@ -87,8 +94,12 @@ export function MicroBetting({ now }: { now: number }) {
     enabled: accountId !== null,
   });
   const polled = sessions.data?.myMicroSessions.find((s) => s.status === 'OPEN') ?? null;
-  // The subscription's copy is newer than the poll's while they agree on the session.
-  const session = live && polled && live.id === polled.id ? live : polled;
+  // The subscription's copy is newer than the poll's while they agree on the session;
+  // once it says closed (e.g. stopped from a reality check) the session is gone.
+  const current = live && polled && live.id === polled.id ? live : polled;
+  const session = current?.status === 'OPEN' ? current : null;
+  // Sessions closed elsewhere in this tab (the reality check's "stop") refresh the list at once.
+  useTradingActivity(sessions.refresh);
 
   const onEvent = useCallback((data: { microEvents: MicroEvent }) => {
     const event = data.microEvents;

@@ -1,5 +1,5 @@
 import { useCallback, useId, useState, type FormEvent } from 'react';
-import { useMutation } from 'urql';
+import { useClient, useMutation } from 'urql';
 import { useSession } from '../../auth/AuthProvider';
 import { privatePollingClient } from '../../graphql/client';
 import {
@@ -14,11 +14,12 @@ import {
   type ResponsibleGamingResult,
 } from '../../graphql/flashOperations';
 import { Modal } from '../Modal';
-import { usePolledQuery } from '../markets/hooks';
+import { SAFETY_NET_MS, usePolledQuery } from '../markets/hooks';
 import { formatFixed, parseDec } from '../trading/decimal';
-import { useSubscriptionEvents } from '../trading/hooks';
+import { notifyTradingActivity, useSubscriptionEvents } from '../trading/hooks';
+import { CloseMicroSessionMutation, MyMicroSessionsQuery } from './microOperations';
 
-const REFRESH_MS = 10_000;
+const REFRESH_MS = SAFETY_NET_MS;
 const COOL_OFFS: ReadonlyArray<{ hours: number; label: string }> = [
   { hours: 24, label: '24 hours' },
   { hours: 24 * 7, label: '1 week' },
@@ -192,13 +193,26 @@ function ResponsibleGamingPanel({ onClose }: { onClose: () => void }) {
   );
 }
 
-/** The reality check: shown as it comes due; only acknowledging it lets play continue. */
+/** The reality check: shown as it comes due; only acknowledging it lets play continue, and
+ * stopping there closes the open micro sessions, their money back to the balance. */
 function RealityCheckDialog({ check, onDone }: { check: RealityCheck; onDone: () => void }) {
+  const client = useClient();
   const [, acknowledge] = useMutation(AcknowledgeRealityCheckMutation);
+  const [, closeSession] = useMutation(CloseMicroSessionMutation);
+  const [stopping, setStopping] = useState(false);
   const minutes = Math.floor(check.timePlayedSeconds / 60);
   const seconds = check.timePlayedSeconds % 60;
   const confirm = async () => {
     await acknowledge({});
+    onDone();
+  };
+  const stop = async () => {
+    setStopping(true);
+    await acknowledge({});
+    const mine = await client.query(MyMicroSessionsQuery, {}, { requestPolicy: 'network-only' }).toPromise();
+    const open = mine.data?.myMicroSessions.filter((session) => session.status === 'OPEN') ?? [];
+    await Promise.all(open.map((session) => closeSession({ sessionId: session.id })));
+    notifyTradingActivity();
     onDone();
   };
   return (
@@ -218,6 +232,9 @@ function RealityCheckDialog({ check, onDone }: { check: RealityCheck; onDone: ()
       <div className="form-actions">
         <button type="button" className="btn btn-primary" data-testid="reality-check-ack" onClick={() => void confirm()}>
           I have seen this, continue
+        </button>
+        <button type="button" className="btn" data-testid="reality-check-stop" disabled={stopping} onClick={() => void stop()}>
+          Stop playing and close my micro sessions
         </button>
       </div>
     </Modal>

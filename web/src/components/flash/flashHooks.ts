@@ -9,13 +9,13 @@ import {
   type FlashMarket,
   type FlashMarketUpdate,
 } from '../../graphql/flashOperations';
-import { usePolledQuery } from '../markets/hooks';
+import { SAFETY_NET_MS, usePolledQuery } from '../markets/hooks';
 import { useSubscriptionEvents, useTradingActivity } from '../trading/hooks';
 import type { CombinedError } from 'urql';
 
 /** A collapsed or voided market stays on the ticker this long, showing its result. */
 const SETTLED_VISIBLE_MS = 20_000;
-const BETS_REFRESH_MS = 5_000;
+const BETS_REFRESH_MS = SAFETY_NET_MS;
 const NO_VARIABLES = {};
 
 export interface TickerEntry {
@@ -102,7 +102,7 @@ export function notifyFlashBet(): void {
   betListeners.forEach((listener) => listener());
 }
 
-/** `myFlashBets`, every 5 s, on the `myFlashBets` subscription and after each bet here. */
+/** `myFlashBets`: on the `myFlashBets` subscription, after each bet here, and every 30 s. */
 export function useMyFlashBets(): { bets: FlashBet[] | undefined; error: CombinedError | null } {
   const accountId = useSession()?.accountId ?? null;
   const { data, error, refresh } = usePolledQuery(

@@ -11,9 +11,12 @@ import {
 import { CandlesQuery, type Candle, type CandleInterval } from '../../graphql/operations';
 import { ErrorMessage } from '../ErrorMessage';
 import { formatPrice } from './format';
-import { usePolledQuery } from './hooks';
+import { SAFETY_NET_MS, usePolledQuery, useTicker } from './hooks';
+import { barWithTick, type Bar } from './liveCandle';
 
-const REFRESH_MS = 2_000;
+// Issue #8: history is read on load, on an interval change and every 30 s; the newest
+// point follows the `ticker` subscription in between.
+const REFRESH_MS = SAFETY_NET_MS;
 const MINUTE_MS = 60_000;
 
 interface Range {
@@ -44,7 +47,7 @@ function toPoints(candles: Candle[]): LineData<UTCTimestamp>[] {
   return points;
 }
 
-/** Compact area chart of the index price from `candles`, refreshed every 2 s. */
+/** Compact area chart of the index price: `candles` history, the newest point live from the ticker. */
 export function IndexChart({ symbol, decimals }: { symbol: string; decimals: number }) {
   const [interval, setChartInterval] = useState<ChartInterval>('ONE_SECOND');
   const range = RANGES[interval];
@@ -64,9 +67,11 @@ export function IndexChart({ symbol, decimals }: { symbol: string; decimals: num
     `${symbol}|${interval}`,
   );
 
+  const { ticker } = useTicker(symbol);
   const containerRef = useRef<HTMLDivElement>(null);
   const chartRef = useRef<IChartApi | null>(null);
   const seriesRef = useRef<ISeriesApi<'Area'> | null>(null);
+  const lastBarRef = useRef<Bar | null>(null);
 
   useEffect(() => {
     const container = containerRef.current;
@@ -116,11 +121,23 @@ export function IndexChart({ symbol, decimals }: { symbol: string; decimals: num
 
   const candles = data?.candles;
   useEffect(() => {
-    seriesRef.current?.setData(candles ? toPoints(candles) : []);
+    const points = candles ? toPoints(candles) : [];
+    seriesRef.current?.setData(points);
+    const last = points[points.length - 1];
+    lastBarRef.current = last ? { time: last.time, open: last.value, high: last.value, low: last.value, close: last.value } : null;
     chartRef.current?.timeScale().fitContent();
   }, [candles]);
 
-  const latest = candles?.[candles.length - 1]?.close ?? null;
+  const live = ticker !== null && ticker.symbol === symbol && candles !== undefined ? ticker : null;
+  useEffect(() => {
+    if (live === null) return;
+    const bar = barWithTick(lastBarRef.current, live.indexPrice, live.time, interval);
+    if (bar === null) return;
+    lastBarRef.current = bar;
+    seriesRef.current?.update({ time: bar.time as UTCTimestamp, value: bar.close });
+  }, [live, interval]);
+
+  const latest = live?.indexPrice ?? candles?.[candles.length - 1]?.close ?? null;
   const label = `Index price of ${symbol}. ${range.title}.${
     latest ? ` Latest ${formatPrice(latest, decimals)}.` : ''
   }`;
@@ -145,10 +162,11 @@ export function IndexChart({ symbol, decimals }: { symbol: string; decimals: num
       </div>
       {error ? <ErrorMessage error={error} context="Chart" /> : null}
       <div className="chart-frame">
+        {/* A figure, not an img: the chart library puts a focusable link (its attribution) inside. */}
         <div
           ref={containerRef}
           className="chart"
-          role="img"
+          role="figure"
           aria-label={label}
           data-testid="index-chart"
         />

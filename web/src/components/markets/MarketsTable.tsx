@@ -54,7 +54,7 @@ export function MarketsTable({ markets, error, selected, onSelect }: Props) {
     <section className="card card-flush" aria-labelledby="markets-title">
       <div className="card-header">
         <h2 id="markets-title">Markets</h2>
-        <span className="muted small">Perpetuals · oracle prices, refreshed every second</span>
+        <span className="muted small">Perpetuals · live oracle prices</span>
       </div>
       {error ? <ErrorMessage error={error} context="Markets" /> : null}
       {markets === undefined ? (

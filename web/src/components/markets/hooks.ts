@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
   useClient,
   type AnyVariables,
@@ -7,7 +7,8 @@ import {
   type TypedDocumentNode,
 } from 'urql';
 import { pollingClient } from '../../graphql/client';
-import { TickerSubscription, type Ticker } from '../../graphql/operations';
+import { MarketsQuery, TickerSubscription, type Market, type Ticker } from '../../graphql/operations';
+import { cmp, parseDec } from '../trading/decimal';
 
 export interface Polled<Data> {
   /** The last good result; kept through failed refreshes. */
@@ -30,7 +31,17 @@ export interface PollOptions {
   client?: Client;
   /** False stops polling (e.g. private data while signed out). */
   enabled?: boolean;
+  /** `refresh()` calls closer together than this are coalesced into one request. */
+  minRefreshGapMs?: number;
 }
+
+/**
+ * Issue #8: live data comes from subscriptions; a query's own timer is only a safety
+ * net against a missed event (e.g. across a reconnect). Panels pass this, or longer.
+ */
+export const SAFETY_NET_MS = 30_000;
+/** At most one event-driven refetch a second per panel, however many events arrive. */
+export const MIN_REFRESH_GAP_MS = 1_000;
 
 /** Seconds the server asked us to wait (HTTP 429, `RATE_LIMITED`), or null. */
 export function retryAfterOf(error: CombinedError | undefined): number | null {
@@ -42,9 +53,12 @@ export function retryAfterOf(error: CombinedError | undefined): number | null {
 
 /**
  * Runs a query now and again `intervalMs` after each answer (never overlapping),
- * straight from the network. `variables` is read at each poll, so it may hold a
- * sliding time window; changing `key` starts over with no data. Polling pauses
- * while the tab is hidden, and waits as long as the server asks after a rate limit.
+ * straight from the network. `refresh()` asks for a fresh answer soon: at once, or
+ * `minRefreshGapMs` after the previous request started, so a burst of events costs
+ * one request. `variables` is read at each request, so it may hold a sliding time
+ * window; changing `key` starts over with no data. Nothing is sent while the tab is
+ * hidden (it refreshes when shown again), and after a rate limit nothing is sent
+ * before the server's `retryAfter`.
  */
 export function usePolledQuery<Data, Variables extends AnyVariables>(
   query: TypedDocumentNode<Data, Variables>,
@@ -55,6 +69,7 @@ export function usePolledQuery<Data, Variables extends AnyVariables>(
 ): PolledWithRefresh<Data> {
   const client = options.client ?? pollingClient;
   const enabled = options.enabled ?? true;
+  const minGapMs = options.minRefreshGapMs ?? MIN_REFRESH_GAP_MS;
   const [state, setState] = useState<Keyed<Data>>({ key, data: undefined, error: null });
   const variablesRef = useRef(variables);
   useEffect(() => {
@@ -69,7 +84,15 @@ export function usePolledQuery<Data, Variables extends AnyVariables>(
     let timer: ReturnType<typeof setTimeout> | undefined;
     let inFlight = false;
     let again = false;
-    let wait = intervalMs;
+    let lastStart = -Infinity;
+    let blockedUntil = 0;
+
+    const schedule = (delayMs: number): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => void poll(), Math.max(0, delayMs));
+    };
+    /** Milliseconds until a coalesced refresh may go out. */
+    const refreshDelay = (): number => Math.max(lastStart + minGapMs, blockedUntil) - Date.now();
 
     const poll = async (): Promise<void> => {
       clearTimeout(timer);
@@ -78,10 +101,15 @@ export function usePolledQuery<Data, Variables extends AnyVariables>(
         return;
       }
       inFlight = true;
+      let wait = intervalMs;
       if (!document.hidden) {
+        lastStart = Date.now();
         const result = await client.query(query, variablesRef.current()).toPromise();
         const retryAfter = retryAfterOf(result.error);
-        wait = retryAfter === null ? intervalMs : Math.max(intervalMs, retryAfter * 1000);
+        if (retryAfter !== null) {
+          blockedUntil = Date.now() + retryAfter * 1000;
+          wait = Math.max(intervalMs, retryAfter * 1000);
+        }
         if (active) {
           setState((previous) => {
             const kept = previous.key === key ? previous.data : undefined;
@@ -91,25 +119,38 @@ export function usePolledQuery<Data, Variables extends AnyVariables>(
       }
       inFlight = false;
       if (!active) return;
-      if (again && wait === intervalMs) {
+      if (again) {
         again = false;
-        void poll();
+        schedule(refreshDelay());
         return;
       }
-      again = false;
-      timer = setTimeout(() => void poll(), wait);
+      schedule(wait);
     };
 
-    pollNowRef.current = () => {
-      if (active) void poll();
+    const pollSoon = (): void => {
+      if (!active) return;
+      if (inFlight) {
+        again = true;
+        return;
+      }
+      const delay = refreshDelay();
+      if (delay <= 0) void poll();
+      else schedule(delay);
     };
+    const onVisible = (): void => {
+      if (!document.hidden) pollSoon();
+    };
+
+    pollNowRef.current = pollSoon;
+    document.addEventListener('visibilitychange', onVisible);
     void poll();
     return () => {
       active = false;
       clearTimeout(timer);
+      document.removeEventListener('visibilitychange', onVisible);
       pollNowRef.current = () => undefined;
     };
-  }, [query, intervalMs, key, client, enabled]);
+  }, [query, intervalMs, key, client, enabled, minGapMs]);
 
   return enabled && state.key === key
     ? { data: state.data, error: state.error, refresh }
@@ -168,4 +209,140 @@ export function useTicker(symbol: string): { ticker: Ticker | null; error: Combi
   }, [client, symbol]);
 
   return state.symbol === symbol ? state : { ticker: null, error: null };
+}
+
+/* ---------- every market's ticker at once ---------- */
+
+/** The markets table and positions take the tickers' latest values at most once a second. */
+const TICKERS_FLUSH_MS = 1_000;
+/** The list of markets (symbols, price sources) changes rarely; prices come from tickers. */
+const MARKETS_REFRESH_MS = SAFETY_NET_MS;
+const NO_VARIABLES = () => ({});
+
+/**
+ * Subscribes to `query` and calls `onData` with each event; after an error it waits
+ * 3 s and subscribes again. Returns the unsubscribe function.
+ */
+function followSubscription<Data, Variables extends AnyVariables>(
+  client: Client,
+  query: TypedDocumentNode<Data, Variables>,
+  variables: Variables,
+  onData: (data: Data) => void,
+): () => void {
+  let active = true;
+  let unsubscribe: (() => void) | null = null;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  const start = (): void => {
+    if (!active) return;
+    let failed = false;
+    const subscription = client.subscription(query, variables).subscribe((result) => {
+      if (!active) return;
+      if (result.error) {
+        if (failed) return;
+        failed = true;
+        retryTimer = setTimeout(() => {
+          unsubscribe?.();
+          start();
+        }, RESUBSCRIBE_DELAY_MS);
+      } else if (result.data) {
+        onData(result.data);
+      }
+    });
+    unsubscribe = () => subscription.unsubscribe();
+  };
+  start();
+  return () => {
+    active = false;
+    clearTimeout(retryTimer);
+    unsubscribe?.();
+  };
+}
+
+/**
+ * The latest event of one subscription per key (e.g. a ticker per symbol), handed to
+ * React at most once per `flushMs` however fast events come. `variablesOf` and
+ * `select` must be stable (module-level) functions.
+ */
+export function useLatestEach<Data, Variables extends AnyVariables, Item>(
+  query: TypedDocumentNode<Data, Variables>,
+  keys: readonly string[],
+  variablesOf: (key: string) => Variables,
+  select: (data: Data) => Item,
+  flushMs: number = TICKERS_FLUSH_MS,
+): ReadonlyMap<string, Item> {
+  const client = useClient();
+  const joined = [...new Set(keys)].sort().join('\n');
+  const [latest, setLatest] = useState<ReadonlyMap<string, Item>>(() => new Map());
+
+  useEffect(() => {
+    if (joined === '') return;
+    const pending = new Map<string, Item>();
+    let flushTimer: ReturnType<typeof setTimeout> | undefined;
+    const flush = (): void => {
+      flushTimer = undefined;
+      const batch = [...pending];
+      pending.clear();
+      setLatest((previous) => new Map([...previous, ...batch]));
+    };
+    const stops = joined.split('\n').map((key) =>
+      followSubscription(client, query, variablesOf(key), (data) => {
+        pending.set(key, select(data));
+        flushTimer ??= setTimeout(flush, flushMs);
+      }),
+    );
+    return () => {
+      clearTimeout(flushTimer);
+      stops.forEach((stop) => stop());
+    };
+  }, [client, query, joined, variablesOf, select, flushMs]);
+
+  return latest;
+}
+
+const tickerVariables = (symbol: string) => ({ symbol });
+const tickerOf = (data: { ticker: Ticker }) => data.ticker;
+
+/** The latest ticker of each of `symbols` (public subscriptions, shared by the server), once a second. */
+export function useTickers(symbols: readonly string[]): ReadonlyMap<string, Ticker> {
+  return useLatestEach(TickerSubscription, symbols, tickerVariables, tickerOf);
+}
+
+/** A market row with a newer ticker's prices (the ticker carries no price sources). */
+function withTicker(market: Market, ticker: Ticker | undefined): Market {
+  if (ticker === undefined) return market;
+  if (market.updatedAt !== null && Date.parse(ticker.time) < Date.parse(market.updatedAt)) return market;
+  const bid = parseDec(ticker.nbbo.bid);
+  const ask = parseDec(ticker.nbbo.ask);
+  return {
+    ...market,
+    indexPrice: ticker.indexPrice,
+    markPrice: ticker.markPrice,
+    oracleConfidence: ticker.oracleConfidence,
+    oracleHealthy: ticker.oracleHealthy,
+    oracleTier: ticker.oracleTier,
+    nbbo: {
+      ...market.nbbo,
+      bid: ticker.nbbo.bid,
+      ask: ticker.nbbo.ask,
+      mid: ticker.nbbo.mid,
+      crossed: bid !== null && ask !== null && cmp(bid, ask) > 0,
+      locked: bid !== null && ask !== null && cmp(bid, ask) === 0,
+    },
+    updatedAt: ticker.time,
+  };
+}
+
+/**
+ * Every market: the list once (and every 30 s for its price sources), prices live from
+ * each market's ticker subscription — no per-second polling (issue #8).
+ */
+export function useLiveMarkets(): Polled<Market[]> {
+  const { data, error } = usePolledQuery(MarketsQuery, NO_VARIABLES, MARKETS_REFRESH_MS, 'markets');
+  const markets = data?.markets;
+  const tickers = useTickers(markets?.map((market) => market.symbol) ?? []);
+  const live = useMemo(
+    () => markets?.map((market) => withTicker(market, tickers.get(market.symbol))),
+    [markets, tickers],
+  );
+  return { data: live, error };
 }

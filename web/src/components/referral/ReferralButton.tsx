@@ -1,9 +1,10 @@
 import { useState } from 'react';
 import { useQuery } from 'urql';
-import { MeQuery } from '../../graphql/accountOperations';
+import { MyReferralsQuery, type ReferralStats } from '../../graphql/referrals';
 import { CopyButton } from '../admin/CopyButton';
 import { ErrorMessage } from '../ErrorMessage';
 import { Modal } from '../Modal';
+import { formatFixed, formatQuantity } from '../trading/decimal';
 import { referralLink } from './referralLink';
 
 /** "Refer a friend": opens the referral modal (seed 004 §9, referrals). */
@@ -20,8 +21,10 @@ export function ReferralButton() {
 }
 
 export function ReferralModal({ onClose }: { onClose: () => void }) {
-  const [{ data, error, fetching }] = useQuery({ query: MeQuery });
-  const code = data?.me?.referralCode;
+  // Fresh figures each time the modal opens: a friend may have traded since.
+  const [{ data, error, fetching }] = useQuery({ query: MyReferralsQuery, requestPolicy: 'cache-and-network' });
+  const stats = data?.myReferrals;
+  const code = stats?.code;
   const link = code ? referralLink(code) : null;
   const shareText = 'Trade perpetuals in the dark pool on GoDark';
 
@@ -65,7 +68,7 @@ export function ReferralModal({ onClose }: { onClose: () => void }) {
             ·{' '}
             <a href={`mailto:?subject=${encodeURIComponent(shareText)}&body=${encodeURIComponent(link)}`}>Email</a>
           </p>
-          <p className="muted small">Sign-ups, referred volume and rewards will show here once the referral programme reports them.</p>
+          {stats ? <ReferralFigures stats={stats} /> : null}
         </>
       ) : null}
       <div className="form-actions">
@@ -74,5 +77,33 @@ export function ReferralModal({ onClose }: { onClose: () => void }) {
         </button>
       </div>
     </Modal>
+  );
+}
+
+/** Sign-ups, what they traded and what it earned: counts and sums, never who the referees are. */
+function ReferralFigures({ stats }: { stats: ReferralStats }) {
+  return (
+    <section aria-labelledby="referral-figures-title" data-testid="referral-figures">
+      <h3 id="referral-figures-title">Your referrals</h3>
+      <dl className="facts">
+        <dt>Sign-ups</dt>
+        <dd data-testid="referral-sign-ups">{stats.signUps}</dd>
+        <dt>Traded</dt>
+        <dd data-testid="referral-active">{stats.activeReferees}</dd>
+        <dt>Their volume</dt>
+        <dd data-testid="referral-volume">
+          {formatFixed(stats.refereeVolume, 2)} USDT <span className="muted small">({stats.refereeTrades} trades)</span>
+        </dd>
+        <dt>Rewards paid</dt>
+        <dd data-testid="referral-rewards-paid">{formatQuantity(stats.rewardsPaid)} USDT</dd>
+        <dt>Rewards pending</dt>
+        <dd data-testid="referral-rewards-pending">{formatQuantity(stats.rewardsPending)} USDT</dd>
+      </dl>
+      <p className="muted small">
+        You earn {formatQuantity(stats.feeSharePercent)}% of the trading fees each friend pays in their first{' '}
+        {stats.rewardPeriodDays} days. Each UTC day's rewards are paid to your balance shortly after the day ends. Bets on
+        flash and micro markets earn no rewards.
+      </p>
+    </section>
   );
 }

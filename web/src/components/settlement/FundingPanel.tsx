@@ -1,16 +1,29 @@
 import { useId, useState, type FormEvent } from 'react';
-import { useMutation, useQuery } from 'urql';
+import { useMutation, type CombinedError } from 'urql';
+import { useSession } from '../../auth/AuthProvider';
+import { privatePollingClient } from '../../graphql/client';
+import { describeError } from '../../graphql/errors';
 import { useIsDemoServer } from '../../graphql/useServerInfo';
+import { SAFETY_NET_MS, usePolledQuery } from '../markets/hooks';
+import { useTradingActivity } from '../trading/hooks';
 import { AuthorizeVaultMutation, ChainFaucetMutation, RevokeVaultMutation, WalletQuery } from './operations';
 
 const USDT_AMOUNT = /^\d+(\.\d{1,6})?$/;
+const NO_VARIABLES = () => ({});
 
 /** The account's Solana wallet and vault: on-chain balance, authorise, demo faucet, revoke.
  * Withdrawals go through the Balance card (vault -> wallet, no signature). */
 export function FundingPanel() {
   const id = useId();
   const demo = useIsDemoServer();
-  const [{ data }, refresh] = useQuery({ query: WalletQuery, variables: {}, requestPolicy: 'cache-and-network' });
+  const accountId = useSession()?.accountId ?? '';
+  // Loaded once (keeping the last figures through a refused or rate-limited refresh),
+  // refreshed at once after an order, which can pull its margin from the vault, and a
+  // withdrawal, which pays into the wallet; the 30 s timer is only a safety net (issue #8).
+  const { data, refresh } = usePolledQuery(WalletQuery, NO_VARIABLES, SAFETY_NET_MS, `wallet:${accountId}`, {
+    client: privatePollingClient,
+  });
+  useTradingActivity(refresh);
   const [amount, setAmount] = useState('');
   const [message, setMessage] = useState<{ tone: 'success' | 'error'; text: string } | null>(null);
   const [, authorize] = useMutation(AuthorizeVaultMutation);
@@ -18,18 +31,23 @@ export function FundingPanel() {
   const [, revoke] = useMutation(RevokeVaultMutation);
   const valid = USDT_AMOUNT.test(amount.trim()) && Number(amount) > 0;
 
-  const done = (outcome: { __typename: string; code?: string; message?: string } | undefined, ok: string) => {
-    if (!outcome) setMessage({ tone: 'error', text: 'No answer from the server.' });
+  const done = (
+    outcome: { __typename: string; code?: string; message?: string } | undefined,
+    ok: string,
+    error?: CombinedError,
+  ) => {
+    // A refusal before the resolver (e.g. HTTP 429 RATE_LIMITED) comes as a transport error.
+    if (!outcome) setMessage({ tone: 'error', text: error ? describeError(error) : 'No answer from the server.' });
     else if ('code' in outcome && outcome.code) setMessage({ tone: 'error', text: outcome.message ?? outcome.code });
     else setMessage({ tone: 'success', text: ok });
-    refresh({ requestPolicy: 'network-only' });
+    refresh();
   };
 
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (!valid) return;
     const response = await authorize({ amount: amount.trim() });
-    done(response.data?.authorizeVault, `Authorised ${amount.trim()} USDT to the vault.`);
+    done(response.data?.authorizeVault, `Authorised ${amount.trim()} USDT to the vault.`, response.error);
   };
 
   const wallet = data?.wallet;
@@ -63,7 +81,10 @@ export function FundingPanel() {
             type="button"
             className="button-secondary"
             disabled={!valid}
-            onClick={async () => done((await faucet({ amount: amount.trim() })).data?.chainFaucet, `Minted ${amount.trim()} test USDT to your wallet.`)}
+            onClick={async () => {
+              const response = await faucet({ amount: amount.trim() });
+              done(response.data?.chainFaucet, `Minted ${amount.trim()} test USDT to your wallet.`, response.error);
+            }}
           >
             Faucet to wallet
           </button>
@@ -71,14 +92,18 @@ export function FundingPanel() {
         <button
           type="button"
           className="button-secondary"
-          onClick={async () => done((await revoke({})).data?.revokeVault, 'Everything withdrawn; approval revoked.')}
+          onClick={async () => {
+            const response = await revoke({});
+            done(response.data?.revokeVault, 'Everything withdrawn; approval revoked.', response.error);
+          }}
         >
           Revoke
         </button>
       </form>
       <p className="muted">
-        Orders that need more collateral than your balance pull exactly the shortfall from your wallet, within what you
-        authorised.
+        Orders that need more collateral than your balance pull the shortfall from your wallet, plus a small allowance
+        for the price moving while the order is placed, within what you authorised. What the order does not use stays
+        in your balance, withdrawable.
       </p>
       {message ? <p className={message.tone === 'error' ? 'negative' : 'positive'} role="status">{message.text}</p> : null}
     </section>

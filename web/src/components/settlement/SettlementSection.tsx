@@ -1,19 +1,15 @@
-import { useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import { useQuery } from 'urql';
 import { useSession } from '../../auth/AuthProvider';
+import { SAFETY_NET_MS, usePolledQuery } from '../markets/hooks';
+import { useSubscriptionEvents } from '../trading/hooks';
 import { ProofVerifier } from './ProofVerifier';
-import { BatchTradesQuery, MyFillsQuery, SettlementQuery } from './operations';
+import { BatchTradesQuery, MyFillsQuery, SettlementQuery, SettlementsSubscription } from './operations';
 
-const REFRESH_MS = 2000;
-
-function useTicker(ms: number): number {
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    const timer = window.setInterval(() => setTick((value) => value + 1), ms);
-    return () => window.clearInterval(timer);
-  }, [ms]);
-  return tick;
-}
+const SETTLEMENT_VARIABLES = () => ({ limit: 15 });
+const NO_VARIABLES = {};
+/** Batches close every second while trading goes on: refetch at most this often. */
+const SETTLEMENT_REFRESH_GAP_MS = 3_000;
 
 function BatchTrades({ id }: { id: string }) {
   const [{ data }] = useQuery({ query: BatchTradesQuery, variables: { id } });
@@ -57,12 +53,13 @@ function MyFills() {
 export function SettlementSection() {
   const id = useId();
   const session = useSession();
-  const tick = useTicker(REFRESH_MS);
-  const [{ data, error }, refresh] = useQuery({ query: SettlementQuery, variables: { limit: 15 } });
+  // Public data (anonymous, off the account's quota), refetched when a batch changes
+  // status (`settlements` subscription), at most every 3 s, and every 30 s as a safety net.
+  const { data, error, refresh } = usePolledQuery(SettlementQuery, SETTLEMENT_VARIABLES, SAFETY_NET_MS, 'settlement', {
+    minRefreshGapMs: SETTLEMENT_REFRESH_GAP_MS,
+  });
+  useSubscriptionEvents(SettlementsSubscription, NO_VARIABLES, 'settlements', refresh);
   const [open, setOpen] = useState<string | null>(null);
-  useEffect(() => {
-    if (tick > 0) refresh({ requestPolicy: 'network-only' });
-  }, [tick, refresh]);
   const status = data?.settlementStatus;
 
   return (
@@ -88,7 +85,7 @@ export function SettlementSection() {
       <h3>Batches</h3>
       <table className="table" data-testid="settlement-batches">
         <thead>
-          <tr><th>Batch</th><th>Status</th><th>Trades</th><th>Root</th><th>Transaction</th><th /></tr>
+          <tr><th>Batch</th><th>Status</th><th>Trades</th><th>Root</th><th>Transaction</th><th><span className="visually-hidden">Trades in the batch</span></th></tr>
         </thead>
         <tbody>
           {(data?.settlementBatches ?? []).map((batch) => (

@@ -1,125 +1,87 @@
-import { gql } from 'urql';
+import type { ResultOf } from '@graphql-typed-document-node/core';
+import { graphql } from '../../graphql/generated';
 
-export type BatchStatus = 'MATCHED' | 'PENDING' | 'CONFIRMED' | 'FAILED';
+export type { BatchStatus } from '../../graphql/generated/graphql';
 
-export interface SettlementBatch {
-  id: string;
-  status: BatchStatus;
-  merkleRoot: string;
-  tradeCount: number;
-  txSignature: string | null;
-  attempts: number;
-  createdAt: string;
-  confirmedAt: string | null;
-}
+export type SettlementBatch = ResultOf<typeof SettlementBatchFields>;
+export type SettlementStatus = ResultOf<typeof SettlementQuery>['settlementStatus'];
+export type TradeProof = NonNullable<ResultOf<typeof TradeProofQuery>['tradeProof']>;
+export type Wallet = ResultOf<typeof WalletQuery>['wallet'];
+export type Vault = ResultOf<typeof VaultFields>;
 
-export interface TradeProof {
-  tradeId: string;
-  batchId: string;
-  status: BatchStatus;
-  leafIndex: number;
-  treeSize: number;
-  path: string[];
-  merkleRoot: string;
-  leafData: string;
-  txSignature: string | null;
-}
+export const SettlementBatchFields = graphql(`
+  fragment SettlementBatchFields on SettlementBatch {
+    id
+    status
+    merkleRoot
+    tradeCount
+    txSignature
+    attempts
+    createdAt
+    confirmedAt
+  }
+`);
 
-export interface SettlementStatus {
-  lagSeconds: number;
-  matched: number;
-  pending: number;
-  confirmed: number;
-  failed: number;
-  withdrawalsHalted: boolean;
-  chain: string;
-  vaultTokenAccount: string;
-}
+export const VaultFields = graphql(`
+  fragment VaultFields on Vault { approved used withdrawn available active }
+`);
 
-export interface Wallet {
-  address: string;
-  kind: string;
-  tokenAccount: string;
-  balance: string;
-  delegated: string;
-}
-
-export interface Vault {
-  approved: string;
-  used: string;
-  withdrawn: string;
-  available: string;
-  active: boolean;
-}
-
-const BATCH_FIELDS = 'id status merkleRoot tradeCount txSignature attempts createdAt confirmedAt';
-
-export const SettlementQuery = gql<
-  { settlementBatches: SettlementBatch[]; settlementStatus: SettlementStatus },
-  { limit: number }
->`
+export const SettlementQuery = graphql(`
   query Settlement($limit: Int!) {
-    settlementBatches(limit: $limit) { ${BATCH_FIELDS} }
+    settlementBatches(limit: $limit) { ...SettlementBatchFields }
     settlementStatus { lagSeconds matched pending confirmed failed withdrawalsHalted chain vaultTokenAccount }
   }
-`;
+`);
 
-export const BatchTradesQuery = gql<{ batch: { id: string; tradeIds: string[] | null } | null }, { id: string }>`
+/** A batch at each status change; the Settlement card refetches its summary on it. */
+export const SettlementsSubscription = graphql(`
+  subscription Settlements {
+    settlements { id status }
+  }
+`);
+
+export const BatchTradesQuery = graphql(`
   query BatchTrades($id: String!) { batch(id: $id) { id tradeIds } }
-`;
+`);
 
-export const MyFillsQuery = gql<
-  { myTrades: { tradeId: string; symbol: string; side: string; price: string; size: string; time: string }[] },
-  { limit: number }
->`
+export const MyFillsQuery = graphql(`
   query MyFills($limit: Int!) { myTrades(limit: $limit) { tradeId symbol side price size time } }
-`;
+`);
 
-export const TradeProofQuery = gql<{ tradeProof: TradeProof | null }, { tradeId: string }>`
+export const TradeProofQuery = graphql(`
   query TradeProof($tradeId: String!) {
     tradeProof(tradeId: $tradeId) { tradeId batchId status leafIndex treeSize path merkleRoot leafData txSignature }
   }
-`;
+`);
 
-export const WalletQuery = gql<{ wallet: Wallet; vault: Vault }, Record<string, never>>`
+export const WalletQuery = graphql(`
   query WalletAndVault {
     wallet { address kind tokenAccount balance delegated }
-    vault { approved used withdrawn available active }
+    vault { ...VaultFields }
   }
-`;
+`);
 
-type Failure = { __typename: string; code: string; message: string };
-
-export const AuthorizeVaultMutation = gql<
-  { authorizeVault: { __typename: 'VaultUpdated'; vault: Vault } | Failure },
-  { amount: string }
->`
+export const AuthorizeVaultMutation = graphql(`
   mutation AuthorizeVault($amount: Decimal!) {
     authorizeVault(amount: $amount) {
       __typename
-      ... on VaultUpdated { vault { approved used withdrawn available active } }
+      ... on VaultUpdated { vault { ...VaultFields } }
       ... on UserError { code message }
     }
   }
-`;
+`);
 
-export const RevokeVaultMutation = gql<
-  { revokeVault: { __typename: 'VaultUpdated'; vault: Vault } | Failure },
-  Record<string, never>
->`
+export const RevokeVaultMutation = graphql(`
   mutation RevokeVault {
     revokeVault {
       __typename
-      ... on VaultUpdated { vault { approved used withdrawn available active } }
+      ... on VaultUpdated { vault { ...VaultFields } }
       ... on UserError { code message }
     }
   }
-`;
+`);
 
-export const ChainFaucetMutation = gql<
-  { chainFaucet: { __typename: 'WalletFunded'; signature: string } | Failure },
-  { amount: string }
->`
+export const ChainFaucetMutation = graphql(`
   mutation ChainFaucet($amount: Decimal!) {
     chainFaucet(amount: $amount) {
       __typename
@@ -127,4 +89,4 @@ export const ChainFaucetMutation = gql<
       ... on UserError { code message }
     }
   }
-`;
+`);

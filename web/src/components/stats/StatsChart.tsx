@@ -68,7 +68,8 @@ export function StatsChart({
 
   return (
     <div className="chart-frame">
-      <div ref={ref} className="chart stats-chart" role="img" aria-label={label} data-testid={testId} />
+      {/* A figure, not an img: the chart library puts a focusable link (its attribution) inside. */}
+      <div ref={ref} className="chart stats-chart" role="figure" aria-label={label} data-testid={testId} />
       {points.length === 0 ? <p className="chart-overlay muted">No trades in this range yet.</p> : null}
     </div>
   );

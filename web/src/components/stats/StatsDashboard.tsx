@@ -1,12 +1,14 @@
 import { useId, useState } from 'react';
+import { MarketStatsQuery, type MarketStats } from '../../graphql/marketStats';
 import { StatsQuery, type VenueStats } from '../../graphql/stats';
 import { ErrorMessage } from '../ErrorMessage';
 import { ServerTime } from '../ServerTime';
-import { usePolledQuery } from '../markets/hooks';
+import { SAFETY_NET_MS, usePolledQuery } from '../markets/hooks';
 import { formatFixed, formatQuantity } from '../trading/decimal';
+import { OrderFlowCard, SettlementAndDowntime } from './OrderFlowFigures';
 import { StatsChart } from './StatsChart';
 
-const REFRESH_MS = 10_000;
+const REFRESH_MS = SAFETY_NET_MS;
 const DAY_MS = 86_400_000;
 const DEFAULT_DAYS = 30;
 
@@ -55,6 +57,14 @@ export function StatsDashboard() {
     { enabled: rangeProblem === null },
   );
   const stats = data?.stats;
+  // Order flow, settlement finality and downtime: a second document, polled alongside.
+  const orderFlow = usePolledQuery(
+    MarketStatsQuery,
+    () => ({ from: from || null, to: to || null, symbol: symbol || null }),
+    REFRESH_MS,
+    `market-stats|${from}|${to}|${symbol}`,
+    { enabled: rangeProblem === null },
+  );
 
   return (
     <>
@@ -88,13 +98,13 @@ export function StatsDashboard() {
       {stats === undefined ? (
         error ? null : <p className="muted">Loading statistics…</p>
       ) : (
-        <Sections stats={stats} />
+        <Sections stats={stats} more={orderFlow.data?.stats} />
       )}
     </>
   );
 }
 
-function Sections({ stats }: { stats: VenueStats }) {
+function Sections({ stats, more }: { stats: VenueStats; more: MarketStats | undefined }) {
   const quality = stats.executionQuality;
   const market = stats.marketData;
   const operations = stats.operations;
@@ -221,6 +231,8 @@ function Sections({ stats }: { stats: VenueStats }) {
         ) : null}
       </section>
 
+      <OrderFlowCard stats={more} scope={scope} />
+
       <section className="card" aria-labelledby="stats-operations" data-testid="stats-operations">
         <div className="card-header">
           <h2 id="stats-operations">Operational transparency</h2>
@@ -253,6 +265,7 @@ function Sections({ stats }: { stats: VenueStats }) {
           label={`Trading fees per day, ${scope}: ${usdt(operations.tradingFees)} in range.`}
           points={operations.dailyFees.map((day) => ({ date: day.date, value: day.fees }))}
         />
+        <SettlementAndDowntime stats={more} />
       </section>
     </div>
   );

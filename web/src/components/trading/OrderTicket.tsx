@@ -95,12 +95,14 @@ interface Props {
   symbol: string;
   market: Market | undefined;
   positions: Position[] | undefined;
+  /** The side chosen before the ticket opened (the phone's Buy / Sell bar). */
+  initialSide?: OrderSide;
 }
 
 /** Basic ticket: market or limit, four leverage choices, size with a balance slider. */
-export function OrderTicket({ symbol, market, positions }: Props) {
+export function OrderTicket({ symbol, market, positions, initialSide = 'BUY' }: Props) {
   const id = useId();
-  const [side, setSide] = useState<OrderSide>('BUY');
+  const [side, setSide] = useState<OrderSide>(initialSide);
   const [type, setType] = useState<TicketType>('MARKET');
   const [leverage, setLeverage] = useState<LeverageChoice>(10);
   const [sizeText, setSizeText] = useState('');
@@ -383,7 +385,10 @@ export function OrderTicket({ symbol, market, positions }: Props) {
         <button
           type="submit"
           className={side === 'BUY' ? 'ticket-submit side-buy' : 'ticket-submit side-sell'}
-          disabled={blocked}
+          // While the order is on its way the button stays focusable (submit() ignores a second
+          // press): a disabled button would drop keyboard focus to the top of the page.
+          disabled={blocked && !fetching}
+          aria-disabled={fetching || undefined}
           data-testid="ticket-submit"
         >
           {fetching

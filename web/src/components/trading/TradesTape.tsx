@@ -1,14 +1,15 @@
 import { useId, useState } from 'react';
 import { TradesQuery, TradesSubscription, type Trade } from '../../graphql/operations';
 import { ErrorMessage } from '../ErrorMessage';
+import { ScrollRegion } from '../ScrollRegion';
 import { ServerTime } from '../ServerTime';
-import { usePolledQuery } from '../markets/hooks';
+import { SAFETY_NET_MS, usePolledQuery } from '../markets/hooks';
 import { formatFixed, formatQuantity } from './decimal';
 import { useSubscriptionEvents } from './hooks';
 
 const TAPE_LENGTH = 30;
 /** The subscription carries the tape; a slow re-read heals any gap after a reconnect. */
-const RESYNC_MS = 10_000;
+const RESYNC_MS = SAFETY_NET_MS;
 
 function sequenceOf(trade: Trade): number {
   return Number(/(\d+)$/.exec(trade.id)?.[1] ?? 0);
@@ -61,7 +62,7 @@ export function TradesTape({ symbol, decimals, baseAsset }: { symbol: string; de
       ) : trades.length === 0 ? (
         <p className="muted">No trades in {symbol} yet.</p>
       ) : (
-        <div className="tape-scroll">
+        <ScrollRegion className="tape-scroll" label={`Trades table · ${symbol}`}>
           <table className="data-table compact tape" aria-labelledby={titleId}>
             <thead>
               <tr>
@@ -91,7 +92,7 @@ export function TradesTape({ symbol, decimals, baseAsset }: { symbol: string; de
               })}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
       )}
     </section>
   );

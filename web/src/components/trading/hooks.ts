@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useClient, type AnyVariables, type CombinedError, type TypedDocumentNode } from 'urql';
 import { useSession } from '../../auth/AuthProvider';
 import { privatePollingClient } from '../../graphql/client';
@@ -11,8 +11,10 @@ import {
   type Balance,
   type Order,
   type Position,
+  type Ticker,
 } from '../../graphql/operations';
-import { usePolledQuery } from '../markets/hooks';
+import { SAFETY_NET_MS, usePolledQuery, useTickers } from '../markets/hooks';
+import { mul, parseDec, rescale, sub, toPlain, ZERO } from './decimal';
 
 /* ---------- trading activity: "something changed, refresh now" ---------- */
 
@@ -112,11 +114,14 @@ export function useSubscriptionEvents<Data, Variables extends AnyVariables>(
 
 const NO_VARIABLES = () => ({});
 const NO_SUBSCRIPTION_VARIABLES = {};
-// Private polls spend the account's request quota (60 a minute on the FREE tier),
-// so they are slower than the public ones; subscriptions and mutations refresh at once.
-const POSITIONS_REFRESH_MS = 3_000;
-const ORDERS_REFRESH_MS = 5_000;
-const BALANCE_REFRESH_MS = 5_000;
+// Issue #8: private reads spend the account's request quota (60 a minute on the FREE
+// tier). Each panel loads once, then follows its subscription and the user's own
+// mutations; the timer is only a safety net.
+const PRIVATE_REFRESH_MS = SAFETY_NET_MS;
+/** Balances have no subscription: fills refetch them, at most once per this gap. */
+const BALANCE_REFRESH_GAP_MS = 3_000;
+const USDT_DECIMALS = 6;
+const OPEN_ORDER_STATUSES: ReadonlySet<string> = new Set(['OPEN', 'PARTIALLY_FILLED']);
 
 export interface Live<T> {
   data: T | undefined;
@@ -124,44 +129,144 @@ export interface Live<T> {
   refresh: () => void;
 }
 
-/** Polls a private query for the signed-in account; nothing while signed out. */
+/** A private query for the signed-in account; nothing while signed out. */
 function usePrivatePolledQuery<Data>(
   query: TypedDocumentNode<Data, Record<string, never>>,
-  intervalMs: number,
   name: string,
+  minRefreshGapMs?: number,
 ) {
   const accountId = useSession()?.accountId ?? null;
-  const polled = usePolledQuery(query, NO_VARIABLES, intervalMs, `${name}:${accountId ?? ''}`, {
+  const polled = usePolledQuery(query, NO_VARIABLES, PRIVATE_REFRESH_MS, `${name}:${accountId ?? ''}`, {
     client: privatePollingClient,
     enabled: accountId !== null,
+    minRefreshGapMs,
   });
   return { ...polled, accountId };
 }
 
-/** `myPositions`, refreshed every 3 s, on `positionUpdates` and after each mutation. */
-export function useMyPositions(): Live<Position[]> {
-  const { data, error, refresh, accountId } = usePrivatePolledQuery(
-    MyPositionsQuery,
-    POSITIONS_REFRESH_MS,
-    'my-positions',
+/**
+ * A fetched list kept current by subscription events between fetches: `apply` folds
+ * an event into the list (null when only a refetch can tell). A new fetch replaces it.
+ */
+export function usePatchedList<Item, Event>(
+  fetched: Item[] | undefined,
+  apply: (list: Item[], event: Event) => Item[] | null,
+  refresh: () => void,
+): { list: Item[] | undefined; onEvent: (event: Event) => void } {
+  const [patched, setPatched] = useState<{ base: Item[] | undefined; list: Item[] }>({
+    base: undefined,
+    list: [],
+  });
+  const patchedRef = useRef(patched);
+  const fetchedRef = useRef(fetched);
+  useEffect(() => {
+    fetchedRef.current = fetched;
+  });
+  const onEvent = useCallback(
+    (event: Event) => {
+      const base = fetchedRef.current;
+      const previous = patchedRef.current;
+      const next = base === undefined ? null : apply(previous.base === base ? previous.list : base, event);
+      if (next === null) {
+        refresh();
+        return;
+      }
+      patchedRef.current = { base, list: next };
+      setPatched(patchedRef.current);
+    },
+    [apply, refresh],
   );
+  const list = fetched !== undefined && patched.base === fetched ? patched.list : fetched;
+  return { list, onEvent };
+}
+
+/** The event's position in place of the listed one; a closed one (null) needs a refetch. */
+function applyPositionUpdate(list: Position[], position: Position | null): Position[] | null {
+  if (position === null) return null;
+  if (!list.some((item) => item.symbol === position.symbol)) return [...list, position];
+  return list.map((item) => (item.symbol === position.symbol ? position : item));
+}
+
+/** The event's order in place of the listed one; a finished order leaves the open list. */
+function applyOrderUpdate(list: Order[], order: Order): Order[] {
+  if (!OPEN_ORDER_STATUSES.has(order.status)) return list.filter((item) => item.id !== order.id);
+  if (!list.some((item) => item.id === order.id)) return [order, ...list];
+  return list.map((item) => (item.id === order.id ? order : item));
+}
+
+type LiveMarkFields = Pick<Position, 'symbol' | 'side' | 'size' | 'entryPrice' | 'markPrice' | 'unrealizedPnl'>;
+
+/**
+ * A position valued at the ticker's newer mark: unrealised PnL is
+ * (mark − entry) × size, negated for shorts, rounded down to the micro-USDT as the
+ * engine does (engine/perps/position.py). Margin ratio and liquidation price stay the server's.
+ */
+export function withLiveMark<P extends LiveMarkFields>(position: P, ticker: Ticker | undefined): P {
+  const mark = parseDec(ticker?.markPrice);
+  const entry = parseDec(position.entryPrice);
+  const size = parseDec(position.size);
+  if (ticker?.markPrice == null || mark === null || entry === null || size === null) return position;
+  const long = mul(sub(mark, entry), size);
+  const pnl = position.side === 'SHORT' ? sub(ZERO, long) : long;
+  return {
+    ...position,
+    markPrice: ticker.markPrice,
+    unrealizedPnl: toPlain(rescale(pnl, USDT_DECIMALS, 'floor')),
+  };
+}
+
+/** `positions`, each valued at its market's live ticker mark. */
+export function useLiveMarks<P extends LiveMarkFields>(positions: P[] | undefined): P[] | undefined {
+  const tickers = useTickers(positions?.map((position) => position.symbol) ?? []);
+  return useMemo(
+    () => positions?.map((position) => withLiveMark(position, tickers.get(position.symbol))),
+    [positions, tickers],
+  );
+}
+
+/**
+ * `myPositions`: fetched once, then kept current by `positionUpdates` (each event
+ * carries the whole position), valued live at each market's ticker mark, refetched
+ * after each mutation here and every 30 s as a safety net.
+ */
+export function useMyPositions(): Live<Position[]> {
+  const { data, error, refresh, accountId } = usePrivatePolledQuery(MyPositionsQuery, 'my-positions');
+  const { list, onEvent } = usePatchedList(data?.myPositions, applyPositionUpdate, refresh);
   useSubscriptionEvents(
     PositionUpdatesSubscription,
     NO_SUBSCRIPTION_VARIABLES,
     `positions:${accountId ?? ''}`,
-    refresh,
+    (event) => onEvent(event.positionUpdates),
     accountId !== null,
   );
   useTradingActivity(refresh);
-  return { data: data?.myPositions, error, refresh };
+  return { data: useLiveMarks(list), error, refresh };
 }
 
-/** `myOrders`, refreshed every 5 s, on `orderUpdates` and after each mutation. */
+/** `myOrders` (open ones): fetched once, then kept current by `orderUpdates`. */
 export function useMyOrders(): Live<Order[]> {
+  const { data, error, refresh, accountId } = usePrivatePolledQuery(MyOrdersQuery, 'my-orders');
+  const { list, onEvent } = usePatchedList(data?.myOrders, applyOrderUpdate, refresh);
+  useSubscriptionEvents(
+    OrderUpdatesSubscription,
+    NO_SUBSCRIPTION_VARIABLES,
+    `orders:${accountId ?? ''}`,
+    (event) => onEvent(event.orderUpdates),
+    accountId !== null,
+  );
+  useTradingActivity(refresh);
+  return { data: list, error, refresh };
+}
+
+/**
+ * The signed-in account's balances: after each mutation here, after fills and position
+ * changes (at most every 3 s), and every 30 s.
+ */
+export function useBalances(): Live<Balance[]> {
   const { data, error, refresh, accountId } = usePrivatePolledQuery(
-    MyOrdersQuery,
-    ORDERS_REFRESH_MS,
-    'my-orders',
+    BalancesQuery,
+    'balances',
+    BALANCE_REFRESH_GAP_MS,
   );
   useSubscriptionEvents(
     OrderUpdatesSubscription,
@@ -170,13 +275,13 @@ export function useMyOrders(): Live<Order[]> {
     refresh,
     accountId !== null,
   );
-  useTradingActivity(refresh);
-  return { data: data?.myOrders, error, refresh };
-}
-
-/** The signed-in account's balances, every 5 s and after each mutation. */
-export function useBalances(): Live<Balance[]> {
-  const { data, error, refresh } = usePrivatePolledQuery(BalancesQuery, BALANCE_REFRESH_MS, 'balances');
+  useSubscriptionEvents(
+    PositionUpdatesSubscription,
+    NO_SUBSCRIPTION_VARIABLES,
+    `positions:${accountId ?? ''}`,
+    refresh,
+    accountId !== null,
+  );
   useTradingActivity(refresh);
   return { data: data?.balances, error, refresh };
 }

@@ -49,12 +49,14 @@ function priceText(price: Dec | string | null, decimals: number): string {
   return formatFixed(price, decimals);
 }
 
-/** "Filled 0.01 BTC at 97,012.30", a partial fill, a resting limit order or why nothing traded. */
+/** "Filled 0.01 BTC at 97,012.30", a partial fill, a resting limit order or why nothing traded.
+ * `minQuantity` is the order's own minimum fill, when it set one. */
 export function describePlacedOrder(
   order: Order,
   fills: Fill[],
   baseAsset: string,
   decimals: number,
+  minQuantity: string | null = null,
 ): ActionResult {
   const { size: filled, averagePrice } = summarizeFills(fills, decimals);
   const requested = formatQuantity(order.size);
@@ -86,6 +88,13 @@ export function describePlacedOrder(
     return {
       tone: 'info',
       text: `Order placed: ${side} ${requested} ${unit} at ${priceText(order.price, decimals)}, hidden in the dark book until it fills (order ${order.id}).`,
+    };
+  }
+  if (minQuantity !== null && order.reason === 'IOC_REMAINDER') {
+    // Liquidity may well have been there, in pieces smaller than the order accepts.
+    return {
+      tone: 'error',
+      text: `Not filled: no fill of at least your minimum quantity (${formatQuantity(minQuantity)} ${unit}) was available, so nothing traded and the order was cancelled.`,
     };
   }
   return {
