@@ -12,7 +12,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
@@ -258,22 +258,29 @@ OPEN_DEMO = "mutation { openDemoAccount { ... on SignedIn { accessToken } } }"
 
 
 async def run_orders_bench(
-    database_url: str, requests: int, concurrency: int, rounds: int, over: str = "http"
+    database_url: str,
+    requests: int,
+    concurrency: int,
+    rounds: int,
+    over: str = "http",
+    rate: float | None = None,
 ) -> dict[str, Any]:
     """placeOrder end to end: a real `godark serve` on loopback, this process the client.
 
     Orders rest far below the market, so every request takes the whole path — HTTP (or a
     graphql-transport-ws socket per concurrent caller with `over="ws"`), GraphQL, the
     sequencer's journal and ledger transaction — without matching noise.
+
+    Without `rate`, `concurrency` callers send back to back (the most the server takes).
+    With `rate`, orders are sent at that many per second whatever the answers (an open
+    loop), and each latency counts from the moment its order was due, so a server that
+    falls behind shows it in the tail instead of slowing the load down.
     """
-    import socket
     import subprocess
     import sys
     from pathlib import Path
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = _free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("GODARK_")}
     env.update(
         GODARK_DATABASE_URL=database_url,
@@ -291,37 +298,36 @@ async def run_orders_bench(
     server = await asyncio.create_subprocess_exec(
         godark, "serve", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    base = f"http://127.0.0.1:{port}"
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     results = []
     try:
-        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
             await _wait_until_tradable(client, server)
             opened = (await client.post("/graphql", json={"query": OPEN_DEMO})).json()
             token = opened["data"]["openDemoAccount"]["accessToken"]
-            client.headers["Authorization"] = f"Bearer {token}"
-            sockets = (
-                await _order_sockets(f"ws://127.0.0.1:{port}/graphql", token, concurrency)
+        callers: asyncio.Queue[OrderCaller] = asyncio.Queue()
+        for _ in range(concurrency):
+            callers.put_nowait(
+                await _SocketCaller.open(port, token)
                 if over == "ws"
-                else None
+                else await _HttpCaller.open(port, token)
             )
-            for round_number in range(rounds):
+        for round_number in range(rounds):
 
-                async def place(index: int, round_number: int = round_number) -> None:
-                    variables = {"id": f"bench-{round_number}-{index}"}
-                    if sockets is None:
-                        body = {"query": PLACE_ORDER, "variables": variables}
-                        response = await client.post("/graphql", json=body)
-                        result = response.json()["data"]["placeOrder"]
-                    else:
-                        result = await _place_over_socket(sockets, variables)
-                    if result["__typename"] != "OrderPlaced":
-                        raise RuntimeError(f"order refused: {result}")
+            async def place(index: int, round_number: int = round_number) -> None:
+                caller = await callers.get()
+                try:
+                    result = await caller.place({"id": f"bench-{round_number}-{index}"})
+                finally:
+                    callers.put_nowait(caller)
+                if result["__typename"] != "OrderPlaced":
+                    raise RuntimeError(f"order refused: {result}")
 
+            if rate is None:
                 results.append(await _timed_round(requests, concurrency, place))
-            if sockets is not None:
-                while not sockets.empty():
-                    await sockets.get_nowait().close()
+            else:
+                results.append(await _paced_round(requests, rate, place))
+        while not callers.empty():
+            await callers.get_nowait().close()
     finally:
         server.terminate()
         await asyncio.wait_for(server.wait(), 30)
@@ -330,6 +336,7 @@ async def run_orders_bench(
         "database": database_url.split(":", 1)[0],
         "requests_per_round": requests,
         "concurrency": concurrency,
+        "offered_per_second": rate,
         "rounds": rounds,
         **_summary(results, requests),
         "targets": {"orders_per_second": 1_000, "latency_ms_p99": 50},
@@ -337,39 +344,118 @@ async def run_orders_bench(
     }
 
 
-async def _order_sockets(url: str, token: str, count: int) -> asyncio.Queue[ClientConnection]:
-    """Signed-in graphql-transport-ws sockets, one per concurrent caller."""
-    sockets: asyncio.Queue[ClientConnection] = asyncio.Queue()
-    for _ in range(count):
-        ws = await connect(url, subprotocols=[Subprotocol("graphql-transport-ws")])
+async def _paced_round(
+    operations: int, rate: float, operation: Callable[[int], Awaitable[None]]
+) -> tuple[float, list[float]]:
+    """Operation i starts at i/rate seconds (an open loop); its latency counts from then."""
+    latencies: list[float] = []
+    started = time.perf_counter()
+
+    async def one(index: int, due: float) -> None:
+        await operation(index)
+        latencies.append(time.perf_counter() - due)
+
+    tasks = []
+    for index in range(operations):
+        due = started + index / rate
+        if (wait := due - time.perf_counter()) > 0:
+            await asyncio.sleep(wait)
+        tasks.append(asyncio.create_task(one(index, due)))
+    await asyncio.gather(*tasks)
+    return time.perf_counter() - started, latencies
+
+
+class OrderCaller(Protocol):
+    """One signed-in connection that places the benchmark's order."""
+
+    async def place(self, variables: dict[str, str]) -> dict[str, Any]: ...
+
+    async def close(self) -> None: ...
+
+
+class _HttpCaller:
+    """A keep-alive HTTP/1.1 connection speaking just enough of the protocol for our own
+    server's answers (Content-Length bodies): a general client such as httpx spends more
+    CPU per request than the server it measures, on a machine with two cores."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, head: bytes):
+        self._reader, self._writer, self._head = reader, writer, head
+
+    @classmethod
+    async def open(cls, port: int, token: str) -> _HttpCaller:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        head = (
+            f"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+        ).encode()
+        return cls(reader, writer, head)
+
+    async def place(self, variables: dict[str, str]) -> dict[str, Any]:
+        body = json.dumps({"query": PLACE_ORDER, "variables": variables}).encode()
+        self._writer.write(b"%sContent-Length: %d\r\n\r\n%s" % (self._head, len(body), body))
+        status_and_headers = await self._reader.readuntil(b"\r\n\r\n")
+        status = int(status_and_headers.split(b" ", 2)[1])
+        length = 0
+        for line in status_and_headers.split(b"\r\n"):
+            name, _, value = line.partition(b":")
+            if name.lower() == b"content-length":
+                length = int(value)
+        answer = json.loads(await self._reader.readexactly(length))
+        if status != 200 or "errors" in answer:
+            raise RuntimeError(f"HTTP {status}: {answer}")
+        result: dict[str, Any] = answer["data"]["placeOrder"]
+        return result
+
+    async def close(self) -> None:
+        self._writer.close()
+        with contextlib.suppress(OSError):
+            await self._writer.wait_closed()
+
+
+class _SocketCaller:
+    """A signed-in graphql-transport-ws socket; each order is one operation."""
+
+    def __init__(self, socket: ClientConnection) -> None:
+        self._socket = socket
+
+    @classmethod
+    async def open(cls, port: int, token: str) -> _SocketCaller:
+        socket = await connect(
+            f"ws://127.0.0.1:{port}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
+        )
         init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
-        await ws.send(json.dumps(init))
-        while json.loads(await ws.recv())["type"] != "connection_ack":
+        await socket.send(json.dumps(init))
+        while json.loads(await socket.recv())["type"] != "connection_ack":
             pass
-        sockets.put_nowait(ws)
-    return sockets
+        return cls(socket)
 
-
-async def _place_over_socket(
-    sockets: asyncio.Queue[ClientConnection], variables: dict[str, str]
-) -> dict[str, Any]:
-    """One placeOrder as a graphql-transport-ws operation; its `next` is the answer."""
-    ws = await sockets.get()
-    try:
+    async def place(self, variables: dict[str, str]) -> dict[str, Any]:
         operation = variables["id"]
         payload = {"query": PLACE_ORDER, "variables": variables}
-        await ws.send(json.dumps({"id": operation, "type": "subscribe", "payload": payload}))
+        await self._socket.send(
+            json.dumps({"id": operation, "type": "subscribe", "payload": payload})
+        )
         while True:
-            message = json.loads(await ws.recv())
+            message = json.loads(await self._socket.recv())
             if message["type"] == "ping":
-                await ws.send('{"type":"pong"}')
+                await self._socket.send('{"type":"pong"}')
             elif message.get("id") == operation and message["type"] == "next":
                 result: dict[str, Any] = message["payload"]["data"]["placeOrder"]
                 return result
             elif message.get("id") == operation and message["type"] == "error":
                 raise RuntimeError(f"order failed: {message['payload']}")
-    finally:
-        sockets.put_nowait(ws)
+
+    async def close(self) -> None:
+        await self._socket.close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
 
 
 async def _wait_until_tradable(client: httpx.AsyncClient, server: Any) -> None:

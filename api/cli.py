@@ -311,6 +311,10 @@ def bench_orders(
     concurrency: Annotated[int, typer.Option(min=1)] = 32,
     rounds: Annotated[int, typer.Option(min=1)] = 3,
     over: Annotated[str, typer.Option(help="http, or ws (graphql-transport-ws)")] = "http",
+    rate: Annotated[
+        float | None,
+        typer.Option(min=1, help="orders per second sent whatever the answers (open loop)"),
+    ] = None,
 ) -> None:
     """placeOrder over HTTP or WebSocket against a real server on loopback."""
     from api.bench import run_orders_bench
@@ -318,7 +322,7 @@ def bench_orders(
     if over not in ("http", "ws"):
         raise typer.BadParameter("--over is http or ws")
     database = _settings().database_url
-    result = asyncio.run(run_orders_bench(database, requests, concurrency, rounds, over))
+    result = asyncio.run(run_orders_bench(database, requests, concurrency, rounds, over, rate))
     typer.echo(json.dumps(result, indent=2))
 
 

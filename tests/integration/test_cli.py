@@ -64,25 +64,22 @@ def test_bench_prints_one_json_object_with_medians(benchmark: str, cli_env: dict
     assert report["machine"]["cpus"] >= 1
 
 
-@pytest.mark.parametrize("over", ["http", "ws"])
-def test_bench_orders_drives_a_real_server(cli_env: dict[str, str], over: str) -> None:
-    result = godark(
-        "bench",
-        "orders",
-        "--requests",
-        "20",
-        "--concurrency",
-        "4",
-        "--rounds",
-        "1",
-        "--over",
-        over,
-        env=cli_env,
-    )
+@pytest.mark.parametrize(
+    ("over", "rate"), [("http", None), ("ws", None), ("http", 40.0), ("ws", 40.0)]
+)
+def test_bench_orders_drives_a_real_server(
+    cli_env: dict[str, str], over: str, rate: float | None
+) -> None:
+    paced = [] if rate is None else ["--rate", str(rate)]
+    sizes = ["--requests", "20", "--concurrency", "4", "--rounds", "1"]
+    result = godark("bench", "orders", *sizes, "--over", over, *paced, env=cli_env)
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads(result.stdout)
     assert report["benchmark"] == f"place_order_{over}"
+    assert report["offered_per_second"] == rate
     assert report["ops_per_second_median"] > 0
+    if rate is not None:  # an open loop cannot go faster than it sends
+        assert report["ops_per_second_median"] <= rate * 1.05
 
 
 def test_grant_role_makes_the_first_admin_and_ends_its_sessions(
