@@ -32,6 +32,7 @@ from engine.accounts.mail import SmtpConfig
 from engine.accounts.ratelimit import Tier
 from engine.cluster import ROLE_API
 from engine.flash.protection import ProtectionPolicy
+from engine.gc_policy import settle_after_start
 from engine.settlement.chain.jsonrpc import solana_rpc_app
 from engine.venue import Venue, VenueConfig
 
@@ -43,8 +44,10 @@ def create_app(settings: Settings | None = None, venue: Venue | None = None) -> 
     running = venue
 
     @asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await running.start()
+        if getattr(app.state, "serving_process", False):
+            settle_after_start()
         try:
             yield
         finally:

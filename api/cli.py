@@ -71,8 +71,10 @@ def serve(
 
         serve_workers(settings, workers)
         return
+    server = create_app(settings)
+    server.state.serving_process = True  # this interpreter serves only this app
     uvicorn.run(
-        create_app(settings),
+        server,
         host=settings.host,
         port=settings.port,
         log_config=None,

@@ -67,7 +67,9 @@ def worker_app() -> Starlette:
     die_with_parent()
     settings = Settings()
     configure_logging(settings.log_level)
-    return create_app(settings)
+    app = create_app(settings)
+    app.state.serving_process = True
+    return app
 
 
 def die_with_parent() -> None:

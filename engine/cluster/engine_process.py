@@ -19,6 +19,7 @@ from engine.cluster import ROLE_ENGINE, ClusterKeys, require_cluster_backing
 from engine.cluster.consumer import CommandConsumer, JournalNotifier
 from engine.cluster.lease import EngineLease
 from engine.cluster.vaults import VaultRequestConsumer
+from engine.gc_policy import settle_after_start
 from engine.venue import Venue, VenueConfig
 
 WATCH_SECONDS = 1.0
@@ -47,6 +48,7 @@ async def run_engine(config: VenueConfig) -> int:
     reason = "stopped"
     try:
         await venue.start()
+        settle_after_start()
         sequencer = venue.sequencer
         assert sequencer is not None
         sequencer.on_journaled = notifier.journaled

@@ -131,13 +131,23 @@ class CommandJournal:
         ]
 
     async def save_snapshot(self, snapshot: Snapshot, recorded_at: datetime) -> None:
+        encoded = json.dumps(snapshot.state, separators=(",", ":"), sort_keys=True)
+        await self.save_encoded_snapshot(
+            snapshot.stream, snapshot.sequence, encoded, snapshot.state_hash, recorded_at
+        )
+
+    async def save_encoded_snapshot(
+        self, stream: str, sequence: int, encoded: str, state_hash: str, recorded_at: datetime
+    ) -> None:
+        """A snapshot already in its stored JSON form (the engine encodes its own off the
+        event loop); the oldest beyond SNAPSHOTS_KEPT are deleted."""
         async with self._database.transaction() as connection:
             await connection.execute(
                 insert(SNAPSHOT).values(
-                    stream=snapshot.stream,
-                    sequence=snapshot.sequence,
-                    state=json.dumps(snapshot.state, separators=(",", ":"), sort_keys=True),
-                    state_hash=snapshot.state_hash,
+                    stream=stream,
+                    sequence=sequence,
+                    state=encoded,
+                    state_hash=state_hash,
                     recorded_at=recorded_at,
                 )
             )
@@ -145,7 +155,7 @@ class CommandJournal:
                 (
                     await connection.execute(
                         select(SNAPSHOT.c.sequence)
-                        .where(SNAPSHOT.c.stream == snapshot.stream)
+                        .where(SNAPSHOT.c.stream == stream)
                         .order_by(SNAPSHOT.c.sequence.desc())
                         .limit(SNAPSHOTS_KEPT)
                     )
@@ -154,9 +164,7 @@ class CommandJournal:
                 .all()
             )
             await connection.execute(
-                delete(SNAPSHOT).where(
-                    SNAPSHOT.c.stream == snapshot.stream, SNAPSHOT.c.sequence < min(kept)
-                )
+                delete(SNAPSHOT).where(SNAPSHOT.c.stream == stream, SNAPSHOT.c.sequence < min(kept))
             )
 
     async def latest_snapshot(self, stream: str) -> Snapshot | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,11 +25,12 @@ from engine.clock import Clock
 from engine.ledger import Ledger
 from engine.ledger.model import EntryRequest
 from engine.store.database import Database
-from engine.store.journal import CommandJournal, JournaledCommand, Snapshot
+from engine.store.journal import CommandJournal, JournaledCommand
 from engine.store.outages import is_database_unreachable
 from engine.trading.commands import Command, decode, encode
 from engine.trading.exchange import Exchange, Outcome
-from engine.trading.snapshot import restore_exchange, snapshot_exchange, state_hash
+from engine.trading.snapshot import restore_exchange, state_hash
+from engine.trading.snapshot_writer import encode_snapshot
 
 STREAM = "exchange"
 # A snapshot every this many commands bounds a restart to replaying at most as many.
@@ -92,6 +93,7 @@ class Sequencer:
         self.dropped_publications = 0
         self._snapshot_every = snapshot_every
         self._snapshot_sequence = 0
+        self._snapshotting: asyncio.Task[None] | None = None
         # Told the last sequence of each batch once it is committed (engine/cluster).
         self.on_journaled: Journaled | None = None
         # Shown each outcome the start-up replay recomputes (the stats count what they had
@@ -108,6 +110,11 @@ class Sequencer:
         return replayed
 
     async def stop(self) -> None:
+        if self._snapshotting is not None:
+            # Bounded (one encoding of the state): let it finish rather than leave a child.
+            with contextlib.suppress(Exception):
+                await self._snapshotting
+            self._snapshotting = None
         if self._publisher is not None:
             self._publisher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -156,14 +163,34 @@ class Sequencer:
             self.exchange = restored
             self._snapshot_sequence = restored.sequence
 
-    async def _take_snapshot(self) -> None:
-        data = snapshot_exchange(self.exchange)
-        digest = state_hash(self.exchange)
-        sequence = self.exchange.sequence
-        await self._journal.save_snapshot(
-            Snapshot(self._stream, sequence, data, digest), self._clock.now()
+    def _start_snapshot(self) -> None:
+        """A snapshot of the state after the batch just journaled, encoded while the
+        sequencer goes on (engine/trading/snapshot_writer.py); one at a time."""
+        if self._snapshotting is not None and not self._snapshotting.done():
+            return
+        sequence = self._snapshot_sequence = self.exchange.sequence
+        try:
+            # Here, between batches, memory is exactly what is journaled: the encoder is
+            # forked now, not when the task first runs.
+            encoding = encode_snapshot(self.exchange)
+        except OSError as error:
+            log.warning("snapshot_failed", sequence=sequence, error=type(error).__name__)
+            return
+        self._snapshotting = asyncio.create_task(
+            self._save_snapshot(sequence, encoding), name="snapshot"
         )
-        self._snapshot_sequence = sequence
+
+    async def _save_snapshot(
+        self, sequence: int, encoding: Coroutine[Any, Any, tuple[str, str]]
+    ) -> None:
+        try:
+            encoded, digest = await encoding
+            await self._journal.save_encoded_snapshot(
+                self._stream, sequence, encoded, digest, self._clock.now()
+            )
+        except Exception as error:  # a snapshot only shortens the next start's replay
+            log.warning("snapshot_failed", sequence=sequence, error=type(error).__name__)
+            return
         log.info("snapshot_saved", sequence=sequence)
 
     async def _replay(self) -> int:
@@ -241,10 +268,7 @@ class Sequencer:
                 if outcome.events:
                     self._enqueue(outcome)
         if self.exchange.sequence - self._snapshot_sequence >= self._snapshot_every:
-            try:
-                await self._take_snapshot()
-            except Exception as error:  # a snapshot only shortens the next start's replay
-                log.warning("snapshot_failed", error=type(error).__name__)
+            self._start_snapshot()
 
     async def _write(self, journaled: list[JournaledCommand], entries: list[EntryRequest]) -> None:
         """The batch's commands and ledger entries in one transaction, written again until

@@ -187,17 +187,41 @@ def restore_exchange(
 
 
 def state_hash(exchange: Exchange) -> str:
-    text = json.dumps(snapshot_exchange(exchange), sort_keys=True, separators=(",", ":"))
+    return snapshot_digest(snapshot_text(snapshot_exchange(exchange)))
+
+
+def snapshot_text(state: dict[str, Any]) -> str:
+    """The canonical JSON of a snapshot: what is stored, and what its hash is taken of."""
+    return json.dumps(state, sort_keys=True, separators=(",", ":"))
+
+
+def snapshot_digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+# A snapshot walks tens of thousands of records (orders, fills, closed orders): each record
+# type's saved fields are looked up once, and plain values are copied without a call.
+_PLAIN_TYPES = frozenset({int, str, bool, float, type(None)})
+_SAVED_FIELDS: dict[type, tuple[str, ...]] = {}
+_NOT_RECORDS: set[type] = set()
+
+
 def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            field.name: _plain(getattr(value, field.name))
-            for field in dataclasses.fields(value)
-            if field.init and not field.name.startswith("_")
-        } | _derived_fields(value)
+    kind = type(value)
+    if kind in _PLAIN_TYPES:
+        return value
+    names = _SAVED_FIELDS.get(kind)
+    if names is None and kind not in _NOT_RECORDS:
+        if dataclasses.is_dataclass(kind):
+            names = _SAVED_FIELDS[kind] = _saved_fields(kind)
+        else:
+            _NOT_RECORDS.add(kind)
+    if names is not None:
+        record = {}
+        for name in names:
+            field = getattr(value, name)
+            record[name] = field if type(field) in _PLAIN_TYPES else _plain(field)
+        return record
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):
@@ -209,13 +233,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _derived_fields(value: Any) -> dict[str, Any]:
-    """Fields set after construction that the constructor does not take."""
-    return {
-        field.name: _plain(getattr(value, field.name))
-        for field in dataclasses.fields(value)
-        if not field.init and not field.name.startswith("_")
-    }
+def _saved_fields(kind: type) -> tuple[str, ...]:
+    """The constructor's fields, then those set after construction; private ones are not
+    state (they are derived, e.g. cached hashes)."""
+    fields = [field for field in dataclasses.fields(kind) if not field.name.startswith("_")]
+    return tuple(field.name for field in fields if field.init) + tuple(
+        field.name for field in fields if not field.init
+    )
 
 
 def _typed(cls: type[Any], plain: dict[str, Any]) -> Any:
