@@ -264,6 +264,7 @@ async def run_orders_bench(
     rounds: int,
     over: str = "http",
     rate: float | None = None,
+    workers: int | None = None,
 ) -> dict[str, Any]:
     """placeOrder end to end: a real `godark serve` on loopback, this process the client.
 
@@ -275,6 +276,10 @@ async def run_orders_bench(
     With `rate`, orders are sent at that many per second whatever the answers (an open
     loop), and each latency counts from the moment its order was due, so a server that
     falls behind shows it in the tail instead of slowing the load down.
+
+    With `workers`, the server is `godark serve --workers N` (N API processes and the
+    engine process, over the PostgreSQL and Redis named by GODARK_DATABASE_URL and
+    GODARK_REDIS_URL).
     """
     import subprocess
     import sys
@@ -291,12 +296,15 @@ async def run_orders_bench(
         GODARK_RATE_LIMITS="false",
         GODARK_JWT_SECRET=BENCH_SECRET,
     )
+    if workers is not None:
+        env.update(GODARK_REDIS_URL=os.environ.get("GODARK_REDIS_URL", ""))
     godark = str(Path(sys.executable).parent / "godark")
     await asyncio.to_thread(
         subprocess.run, [godark, "migrate"], env=env, check=True, capture_output=True
     )
+    serve = ["serve"] if workers is None else ["serve", "--workers", str(workers)]
     server = await asyncio.create_subprocess_exec(
-        godark, "serve", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        godark, *serve, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     results = []
     try:
@@ -337,6 +345,7 @@ async def run_orders_bench(
         "requests_per_round": requests,
         "concurrency": concurrency,
         "offered_per_second": rate,
+        "server_workers": workers,
         "rounds": rounds,
         **_summary(results, requests),
         "targets": {"orders_per_second": 1_000, "latency_ms_p99": 50},

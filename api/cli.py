@@ -317,14 +317,27 @@ def bench_orders(
         float | None,
         typer.Option(min=1, help="orders per second sent whatever the answers (open loop)"),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="serve --workers N (needs GODARK_DATABASE_URL and _REDIS_URL)"),
+    ] = None,
 ) -> None:
     """placeOrder over HTTP or WebSocket against a real server on loopback."""
     from api.bench import run_orders_bench
 
     if over not in ("http", "ws"):
         raise typer.BadParameter("--over is http or ws")
-    database = _settings().database_url
-    result = asyncio.run(run_orders_bench(database, requests, concurrency, rounds, over, rate))
+    import tempfile
+
+    # A fresh database per run unless one is named: the demo's own file keeps every earlier
+    # run's resting orders, and the figures would depend on how often it was benchmarked.
+    with tempfile.TemporaryDirectory(prefix="godark-bench-") as scratch:
+        database = (
+            os.environ.get("GODARK_DATABASE_URL") or f"sqlite+aiosqlite:///{scratch}/bench.db"
+        )
+        result = asyncio.run(
+            run_orders_bench(database, requests, concurrency, rounds, over, rate, workers)
+        )
     typer.echo(json.dumps(result, indent=2))
 
 

@@ -243,14 +243,26 @@ def _saved_fields(kind: type) -> tuple[str, ...]:
 
 
 def _typed(cls: type[Any], plain: dict[str, Any]) -> Any:
-    hints = typing.get_type_hints(cls)
-    init = {f.name for f in dataclasses.fields(cls) if f.init}
+    hints, init = _record_type(cls)
     values = {name: _value(hints[name], raw) for name, raw in plain.items() if name in init}
     instance = cls(**values)
     for name, raw in plain.items():
         if name not in init:
             object.__setattr__(instance, name, _value(hints[name], raw))
     return instance
+
+
+_RECORD_TYPES: dict[type, tuple[dict[str, Any], frozenset[str]]] = {}
+
+
+def _record_type(cls: type[Any]) -> tuple[dict[str, Any], frozenset[str]]:
+    """A record type's field hints and constructor fields, resolved once: a restart
+    restores tens of thousands of records of a handful of types."""
+    known = _RECORD_TYPES.get(cls)
+    if known is None:
+        init = frozenset(f.name for f in dataclasses.fields(cls) if f.init)
+        known = _RECORD_TYPES[cls] = (typing.get_type_hints(cls), init)
+    return known
 
 
 def _value(hint: Any, raw: Any) -> Any:
