@@ -18,7 +18,6 @@ from engine.ledger.model import (
     InsufficientFunds,
     InvalidEntry,
     UnknownAccount,
-    net_by_account,
     validate_entry,
 )
 
@@ -60,8 +59,7 @@ class MemoryLedger:
         they never repeat within a run, and the database refuses a key it already holds
         when a restart replays the journal.
         """
-        validate_entry(request)
-        net = net_by_account(request.legs)
+        net = validate_entry(request)
         for key, delta in net.items():
             if key not in self._balances:
                 raise UnknownAccount(f"no account {key}")

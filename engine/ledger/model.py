@@ -153,8 +153,9 @@ class IdempotencyKeyReused(DomainError):
     code = "IDEMPOTENCY_KEY_REUSED"
 
 
-def validate_entry(request: EntryRequest) -> None:
-    """Refuse, before touching storage, any entry that could not be a valid journal line."""
+def validate_entry(request: EntryRequest) -> dict[AccountKey, int]:
+    """Refuse, before touching storage, any entry that could not be a valid journal line.
+    Returns each account's net movement (its legs summed), which posting needs next."""
     key = request.idempotency_key
     if not key or len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
         raise InvalidEntry(f"idempotency key must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters")
@@ -171,11 +172,13 @@ def validate_entry(request: EntryRequest) -> None:
         if leg.amount == 0 or abs(leg.amount) > MAX_BALANCE_UNITS:
             raise InvalidEntry(f"leg amount {leg.amount} is zero or out of range")
         totals[leg.account.asset] += leg.amount
-    if any(abs(net) > MAX_BALANCE_UNITS for net in net_by_account(request.legs).values()):
+    net = net_by_account(request.legs)
+    if any(abs(movement) > MAX_BALANCE_UNITS for movement in net.values()):
         raise InvalidEntry("an account's net movement is out of range")
     unbalanced = {asset: total for asset, total in totals.items() if total != 0}
     if unbalanced:
         raise UnbalancedEntry(f"entry does not balance: {unbalanced}")
+    return net
 
 
 def net_by_account(legs: tuple[Leg, ...]) -> dict[AccountKey, int]:

@@ -1616,11 +1616,11 @@ class Exchange:
     def _post_keyed(self, key: str, kind: str, legs: list[tuple[AccountKey, int]]) -> None:
         """One entry under the caller's idempotency key (micro-bets use their movements'
         references, unique by construction); `_post` numbers the command's entries."""
-        legs = [(account, amount) for account, amount in legs if amount != 0]
-        if not legs:
+        moves = tuple(Leg(account, amount) for account, amount in legs if amount != 0)
+        if not moves:
             return
         try:
-            self.ledger.post(EntryRequest(key, kind, tuple(Leg(k, a) for k, a in legs)))
+            self.ledger.post(EntryRequest(key, kind, moves))
         except InsufficientFunds as shortfall:
             raise CommandRefused("INSUFFICIENT_FUNDS", shortfall.message) from None
 
