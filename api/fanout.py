@@ -43,6 +43,7 @@ PUBLIC_SUBSCRIPTIONS = frozenset(
         "liveEvent",
         "flashTicker",
         "flashMarket",
+        "microMarkets",
         "settlements",
     }
 )

@@ -441,6 +441,13 @@ class Subscription:
         resolver=flash_resolvers.flash_ticker,
         description="Active flash markets now, then their changes, at most every 400 ms each.",
     )
+    micro_markets: AsyncGenerator[list[flash_types.MicroMarket], None] = strawberry.subscription(
+        resolver=flash_resolvers.micro_markets_updates,
+        description=(
+            "Micro-bet offers taking bets now, then the list again whenever an offer is "
+            "listed or settled; public."
+        ),
+    )
     flash_market: AsyncGenerator[flash_types.FlashMarketUpdate, None] = strawberry.subscription(
         resolver=flash_resolvers.flash_market_updates,
         description="One flash market now, then its prices, status and collapse.",

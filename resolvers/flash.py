@@ -28,6 +28,7 @@ from engine.trading.events import FlashBetPlaced as BetPlacedEvent
 from engine.trading.events import MicroSessionClosed as MicroClosedEvent
 from engine.trading.publication import (
     FLASH_MARKETS_TOPIC,
+    FLASH_MICRO_MARKETS_TOPIC,
     flash_bets_topic,
     flash_market_topic,
     micro_session_topic,
@@ -482,6 +483,15 @@ def micro_markets(info: Info) -> list[MicroMarket]:
     venue = info.context.venue
     offers = venue.exchange.micro_offers(venue.clock.now())
     return [_micro_market(m) for m in sorted(offers, key=lambda m: (m.opens_at, m.market_id))]
+
+
+async def micro_markets_updates(info: Info) -> AsyncGenerator[list[MicroMarket], None]:
+    """The offers now, then the whole list again whenever an offer is listed or settled
+    (an offer stops taking bets at its window's opening, which the client can see)."""
+    async with info.context.venue.bus.subscribe(FLASH_MICRO_MARKETS_TOPIC) as events:
+        yield micro_markets(info)
+        async for _ in events:
+            yield micro_markets(info)
 
 
 def micro_session(info: Info, id: str) -> MicroSession | None:

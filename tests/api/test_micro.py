@@ -318,3 +318,23 @@ async def test_micro_events_reach_the_owner_only(live_server: LiveServer) -> Non
                 if {"BET_PLACED", "STREET_EVENT"} <= kinds:
                     break
             assert {"BET_PLACED", "STREET_EVENT"} <= kinds
+
+
+async def test_offers_arrive_by_subscription_as_they_are_listed(live_server: LiveServer) -> None:
+    """The offers list is live: the current list first, then the list again with each new
+    offer, to an anonymous socket (offers are public)."""
+    query = "subscription { microMarkets { id opensAt houseMarginPercent } }"
+    async with connect(live_server.ws_url, subprotocols=[Subprotocol(PROTOCOL)]) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert (await receive(ws))["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "o", "type": "subscribe", "payload": {"query": query}}))
+        first = (await next_non_ping(ws))["payload"]["data"]["microMarkets"]
+        first_ids = {offer["id"] for offer in first}
+        assert first_ids, "the demo always has offers taking bets"
+        assert all(Decimal(o["houseMarginPercent"]) > 0 for o in first)
+        for _ in range(60):
+            message = await next_event(ws)
+            later = {offer["id"] for offer in message["payload"]["data"]["microMarkets"]}
+            if later - first_ids:
+                return
+        raise AssertionError("no newly listed offer arrived on the subscription")

@@ -116,3 +116,35 @@ def test_a_position_opened_elsewhere_appears_without_a_reload(
     assert time.monotonic() - placed_at < 10
     assert "MyPositions" not in posts.since(start), posts.since(start)
     expect(page.get_by_test_id(f"position-pnl-{SYMBOL}")).to_have_text(re.compile(r"\d"))
+
+
+def test_micro_offers_arrive_by_subscription_not_by_a_timer(
+    browser: Browser, server_url: str
+) -> None:
+    """New micro-bet offers appear on the Flash page as they are listed, while the page
+    sends no MicroMarkets query for them (it polled every 2 s before)."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        posts = GraphqlPosts(page)
+        page.goto(f"{server_url}/#/flash")
+        try_the_demo(page)
+        panel = page.get_by_test_id("micro-betting")
+        expect(panel).to_be_visible(timeout=15_000)
+        panel.get_by_label("Deposit (USDT)").fill("20")
+        panel.get_by_test_id("micro-open").click()
+        offers = panel.get_by_test_id("micro-offer")
+        expect(offers.first).to_be_visible(timeout=15_000)
+        page.wait_for_timeout(2_000)  # the first loads are done
+        start = len(posts.names)
+        listed = "offers => offers.map(offer => offer.dataset.offerId)"
+        shown = set(offers.evaluate_all(listed))
+        for _ in range(40):
+            page.wait_for_timeout(500)
+            if set(offers.evaluate_all(listed)) - shown:
+                break
+        else:
+            raise AssertionError("no newly listed offer appeared within 20 s")
+        assert posts.since(start).count("MicroMarkets") == 0, posts.since(start)
+    finally:
+        context.close()

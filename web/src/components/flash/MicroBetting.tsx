@@ -20,6 +20,7 @@ import {
   CloseMicroSessionMutation,
   MicroEventsSubscription,
   MicroMarketsQuery,
+  MicroMarketsSubscription,
   MyMicroSessionsQuery,
   OpenMicroSessionMutation,
   PlaceMicroBetMutation,
@@ -35,7 +36,6 @@ import {
 const RESERVE_SHARE = dec('0.1');
 const MINIMUM_RESERVE = dec('1');
 const MINIMUM_STAKE = dec('0.01');
-const OFFERS_REFRESH_MS = 2_000;
 // The open session's changes arrive by `microEvents`; the list's timer is a safety net.
 const SESSIONS_REFRESH_MS = SAFETY_NET_MS;
 const STREET_SHOWN = 8;
@@ -290,9 +290,15 @@ function MicroOffers({
   onPlaced: (s: MicroSession) => void;
   onResult: (r: ActionResult | null) => void;
 }) {
-  const { data, error } = usePolledQuery(MicroMarketsQuery, () => NO_VARIABLES, OFFERS_REFRESH_MS, 'micro-markets');
+  // Offers arrive by subscription as they are listed; the query is the first paint and a
+  // safety net while the socket is down.
+  const { data, error } = usePolledQuery(MicroMarketsQuery, () => NO_VARIABLES, SAFETY_NET_MS, 'micro-markets');
+  const [live, setLive] = useState<MicroMarket[] | null>(null);
+  const liveError = useSubscriptionEvents(MicroMarketsSubscription, NO_VARIABLES, 'micro-offers', (pushed) =>
+    setLive(pushed.microMarkets),
+  );
   const [choice, setChoice] = useState<{ market: MicroMarket; outcome: string } | null>(null);
-  const offers = (data?.microMarkets ?? []).filter((m) => Date.parse(m.opensAt) > now);
+  const offers = ((liveError ? null : live) ?? data?.microMarkets ?? []).filter((m) => Date.parse(m.opensAt) > now);
   return (
     <div className="micro-offers" data-testid="micro-offers">
       <h3>Offers</h3>
@@ -300,7 +306,7 @@ function MicroOffers({
       {offers.length === 0 ? <p className="muted small">Loading offers…</p> : null}
       <ul className="micro-offer-list">
         {offers.map((market) => (
-          <li key={market.id} className="micro-offer" data-testid="micro-offer">
+          <li key={market.id} className="micro-offer" data-testid="micro-offer" data-offer-id={market.id}>
             <p className="micro-question">{market.question}</p>
             <p className="muted small">
               {market.betType.toLowerCase()} · bets close in <span className="mono">{formatCountdown(Date.parse(market.opensAt) - now)}</span>

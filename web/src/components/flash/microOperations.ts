@@ -59,6 +59,13 @@ export const MicroMarketsQuery = graphql(`
   }
 `);
 
+/** The same list, pushed whenever an offer is listed or settled. */
+export const MicroMarketsSubscription = graphql(`
+  subscription MicroMarketsLive {
+    microMarkets { id betType question opensAt closesAt houseMarginPercent outcomes { outcome probability decimalOdds } }
+  }
+`);
+
 export const MyMicroSessionsQuery = graphql(`
   query MyMicroSessions { myMicroSessions { ...MicroSessionFields } }
 `);
