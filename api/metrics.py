@@ -85,6 +85,41 @@ class VenueCollector(Collector):
         yield anomalies
         yield from self._sports()
         yield from self._settlement()
+        yield from self._sequencer()
+
+    def _sequencer(self) -> Iterator[Metric]:
+        sequencer = self._venue.sequencer
+        if sequencer is None:  # an API process of a cluster: the engine process reports
+            return
+        stats = sequencer.stats
+        batches = CounterMetricFamily(
+            "godark_sequencer_batches", "Batches of commands journaled in one transaction"
+        )
+        batches.add_metric([], stats.batches)
+        yield batches
+        commands = CounterMetricFamily(
+            "godark_sequencer_commands", "Commands applied and journaled by the sequencer"
+        )
+        commands.add_metric([], stats.commands)
+        yield commands
+        writes = CounterMetricFamily(
+            "godark_sequencer_write_seconds",
+            "Time spent in batch transactions (divide by batches for the mean write)",
+        )
+        writes.add_metric([], stats.write_seconds)
+        yield writes
+        snapshots = CounterMetricFamily(
+            "godark_sequencer_snapshots", "Snapshots saved, and failed", labels=["result"]
+        )
+        snapshots.add_metric(["saved"], stats.snapshots)
+        snapshots.add_metric(["failed"], stats.snapshot_failures)
+        yield snapshots
+        since = GaugeMetricFamily(
+            "godark_sequencer_commands_since_snapshot",
+            "Commands a restart would replay after the latest snapshot",
+        )
+        since.add_metric([], sequencer.exchange.sequence - stats.last_snapshot_sequence)
+        yield since
 
     def _settlement(self) -> Iterator[Metric]:
         runtime = self._venue.settlement

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -59,6 +60,19 @@ class SequencerStopped(RuntimeError):
 
 
 @dataclass
+class SequencerStats:
+    """Running totals for /metrics: how much is journaled at a time, how long the batch's
+    transaction takes (a command waits for its own batch's), and the snapshots."""
+
+    batches: int = 0
+    commands: int = 0
+    write_seconds: float = 0.0
+    snapshots: int = 0
+    snapshot_failures: int = 0
+    last_snapshot_sequence: int = 0
+
+
+@dataclass
 class _Pending:
     command: Command
     reply: asyncio.Future[Outcome]
@@ -94,6 +108,7 @@ class Sequencer:
         self._snapshot_every = snapshot_every
         self._snapshot_sequence = 0
         self._snapshotting: asyncio.Task[None] | None = None
+        self.stats = SequencerStats()
         # Told the last sequence of each batch once it is committed (engine/cluster).
         self.on_journaled: Journaled | None = None
         # Shown each outcome the start-up replay recomputes (the stats count what they had
@@ -162,6 +177,7 @@ class Sequencer:
         if restored is not None:
             self.exchange = restored
             self._snapshot_sequence = restored.sequence
+            self.stats.last_snapshot_sequence = restored.sequence
 
     def _start_snapshot(self) -> None:
         """A snapshot of the state after the batch just journaled, encoded while the
@@ -174,6 +190,7 @@ class Sequencer:
             # forked now, not when the task first runs.
             encoding = encode_snapshot(self.exchange)
         except OSError as error:
+            self.stats.snapshot_failures += 1
             log.warning("snapshot_failed", sequence=sequence, error=type(error).__name__)
             return
         self._snapshotting = asyncio.create_task(
@@ -189,8 +206,11 @@ class Sequencer:
                 self._stream, sequence, encoded, digest, self._clock.now()
             )
         except Exception as error:  # a snapshot only shortens the next start's replay
+            self.stats.snapshot_failures += 1
             log.warning("snapshot_failed", sequence=sequence, error=type(error).__name__)
             return
+        self.stats.snapshots += 1
+        self.stats.last_snapshot_sequence = sequence
         log.info("snapshot_saved", sequence=sequence)
 
     async def _replay(self) -> int:
@@ -252,7 +272,11 @@ class Sequencer:
                 journaled.append(
                     JournaledCommand(self._stream, sequence, kind, payload, self._clock.now())
                 )
+            started = time.perf_counter()
             await self._write(journaled, self.exchange.ledger.drain())
+            self.stats.write_seconds += time.perf_counter() - started
+            self.stats.batches += 1
+            self.stats.commands += len(journaled)
         except BaseException as error:
             for pending in batch:
                 if not pending.reply.done():

@@ -11,6 +11,7 @@ import httpx
 from api.app import create_app
 from api.settings import Settings
 from engine.store.migrations import upgrade
+from tests.api.conftest import open_demo_account
 
 
 async def test_healthz_reports_database_and_bus(client: httpx.AsyncClient) -> None:
@@ -82,3 +83,25 @@ async def test_without_a_built_web_app_the_root_says_how_to_build_it(tmp_path: P
             response = await client.get("/")
     assert response.status_code == 503
     assert "make run" in response.text
+
+
+def _sample(metrics: str, name: str) -> float:
+    for line in metrics.splitlines():
+        if line.startswith(f"{name} "):
+            return float(line.split()[1])
+    raise AssertionError(f"{name} is not on /metrics")
+
+
+async def test_metrics_show_the_sequencers_batches_and_snapshots(client: httpx.AsyncClient) -> None:
+    before = (await client.get("/metrics")).text
+    await open_demo_account(client)  # journaled: the faucet's deposit
+    after = (await client.get("/metrics")).text
+
+    assert _sample(after, "godark_sequencer_commands_total") > _sample(
+        before, "godark_sequencer_commands_total"
+    )
+    batches = _sample(after, "godark_sequencer_batches_total")
+    assert 1 <= batches <= _sample(after, "godark_sequencer_commands_total")
+    assert _sample(after, "godark_sequencer_write_seconds_total") > 0
+    assert 'godark_sequencer_snapshots_total{result="failed"} 0.0' in after
+    assert _sample(after, "godark_sequencer_commands_since_snapshot") >= 1
