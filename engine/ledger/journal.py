@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, insert, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -287,33 +287,44 @@ def _replay(first: _StoredEntry, request: EntryRequest, fingerprint: str) -> Jou
 async def _move_balances(
     connection: AsyncConnection, account_ids: dict[AccountKey, int], net: dict[AccountKey, int]
 ) -> dict[AccountKey, int]:
-    """Apply each account's net movement with a guarded update, in account-id order.
+    """Apply each account's net movement; returns every account's balance after it.
 
-    The guard makes the database itself refuse a negative available balance, so two
-    concurrent debits can never both pass a check made earlier in Python; the fixed
-    order means two entries touching the same accounts cannot deadlock.
+    The accounts are locked first (SELECT ... FOR UPDATE, in account-id order, so two
+    transactions touching the same accounts cannot deadlock) and their balances read, so the
+    floor and ceiling are checked against what is committed, not a copy: two concurrent
+    debits serialise and the second sees the first. SQLite has no row locks; its writers
+    are serialised (and a write on a stale read fails instead of losing an update). Then
+    one statement writes them all: a batch moving hundreds of accounts costs two round
+    trips, not hundreds.
     """
+    ordered = sorted(net, key=lambda k: account_ids[k])
+    locked = await connection.execute(
+        select(ACCOUNT.c.id, ACCOUNT.c.balance)
+        .where(ACCOUNT.c.id.in_([account_ids[key] for key in ordered]))
+        .order_by(ACCOUNT.c.id)
+        .with_for_update()
+    )
+    current = {int(row.id): int(row.balance) for row in locked}
     new_balances: dict[AccountKey, int] = {}
-    for key in sorted(net, key=lambda k: account_ids[k]):
-        delta = net[key]
-        if delta == 0:
-            new_balances[key] = await _current_balance(connection, account_ids[key])
-            continue
+    changes = []
+    for key in ordered:
+        before, delta = current[account_ids[key]], net[key]
+        after = before + delta
         floor = -MAX_BALANCE_UNITS if key.allows_negative else 0
-        moved = ACCOUNT.c.balance + delta
-        result = await connection.execute(
-            update(ACCOUNT)
-            .where(ACCOUNT.c.id == account_ids[key], moved >= floor, moved <= MAX_BALANCE_UNITS)
-            .values(balance=moved)
-            .returning(ACCOUNT.c.balance)
-        )
-        balance = result.scalar_one_or_none()
-        if balance is None:
-            current = await _current_balance(connection, account_ids[key])
-            if delta < 0:
-                raise InsufficientFunds(key, current, -delta)
+        if delta != 0 and after < floor:
+            raise InsufficientFunds(key, before, -delta)
+        if delta != 0 and after > MAX_BALANCE_UNITS:
             raise InvalidEntry(f"account {key} would exceed the largest balance allowed")
-        new_balances[key] = int(balance)
+        new_balances[key] = after
+        if delta != 0:
+            changes.append({"moved_id": account_ids[key], "moved_balance": after})
+    if changes:
+        await connection.execute(
+            update(ACCOUNT)
+            .where(ACCOUNT.c.id == bindparam("moved_id"))
+            .values(balance=bindparam("moved_balance")),
+            changes,
+        )
     return new_balances
 
 
@@ -327,13 +338,6 @@ def _postings_with_running_balance(
         running[leg.account] += leg.amount
         postings.append(Posting(leg.account, leg.amount, running[leg.account]))
     return tuple(postings)
-
-
-async def _current_balance(connection: AsyncConnection, account_id: int) -> int:
-    balance = (
-        await connection.execute(select(ACCOUNT.c.balance).where(ACCOUNT.c.id == account_id))
-    ).scalar_one()
-    return int(balance)
 
 
 async def _find_account_id(connection: AsyncConnection, key: AccountKey) -> int | None:
