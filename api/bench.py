@@ -11,7 +11,7 @@ import random
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol
 
 import httpx
@@ -576,3 +576,85 @@ def run_flash_bench(
     result = run_engine_flash_bench(quotes, bets, resolution_bets, day)
     result["machine"] = _machine()
     return result
+
+
+SEQUENCER_BATCH = 256  # commands that arrive while a batch is being written, at load
+
+
+async def run_sequencer_bench(
+    orders: int, rounds: int, postgres_admin_url: str | None = None
+) -> dict[str, Any]:
+    """The sequencer in this process: the engine bench's orders (about a third cross, so
+    fills move many accounts) applied and journaled with their ledger entries, submitted
+    SEQUENCER_BATCH at a time. Each round on a database of its own: a temporary SQLite
+    file, or a database created (and dropped) through `postgres_admin_url`."""
+    rates: list[float] = []
+    writes: list[float] = []
+    for round_number in range(rounds):
+        async with _scratch_database(postgres_admin_url, round_number) as url:
+            rate, mean_write = await _sequencer_round(url, orders, round_number)
+        rates.append(rate)
+        writes.append(mean_write)
+    return {
+        "benchmark": "sequencer_orders",
+        "database": "postgresql" if postgres_admin_url else "sqlite",
+        "orders_per_round": orders,
+        "submitted_together": SEQUENCER_BATCH,
+        "rounds": rounds,
+        "orders_per_second_median": round(statistics.median(rates)),
+        "orders_per_second_rounds": [round(rate) for rate in rates],
+        "batch_write_ms_median": round(statistics.median(writes) * 1000, 1),
+        "machine": _machine(),
+    }
+
+
+async def _sequencer_round(url: str, orders: int, seed: int) -> tuple[float, float]:
+    from engine.clock import ManualClock
+    from engine.trading.bench import orders_scenario
+    from engine.trading.exchange import Exchange
+    from engine.trading.sequencer import Sequencer
+
+    await asyncio.to_thread(upgrade, url)
+    setup, commands, markets = orders_scenario(orders, seed)
+    database = Database(url)
+    clock = ManualClock(commands[0].at)
+    sequencer = Sequencer(Exchange(markets), database, Ledger(database, clock), clock)
+    await sequencer.start()
+    try:
+        for command in setup:
+            await sequencer.submit(command)
+        before = sequencer.stats.batches, sequencer.stats.write_seconds
+        started = time.perf_counter()
+        for first in range(0, len(commands), SEQUENCER_BATCH):
+            chunk = commands[first : first + SEQUENCER_BATCH]
+            await asyncio.gather(*(sequencer.submit(command) for command in chunk))
+        elapsed = time.perf_counter() - started
+        batches = sequencer.stats.batches - before[0]
+        mean_write = (sequencer.stats.write_seconds - before[1]) / max(1, batches)
+    finally:
+        await sequencer.stop()
+        await database.dispose()
+    return len(commands) / elapsed, mean_write
+
+
+@contextlib.asynccontextmanager
+async def _scratch_database(admin_url: str | None, round_number: int) -> AsyncIterator[str]:
+    if admin_url is None:
+        with tempfile.TemporaryDirectory(prefix="godark-sequencer-") as scratch:
+            yield f"sqlite+aiosqlite:///{scratch}/bench.db"
+        return
+    import asyncpg  # type: ignore[import-untyped]
+    from sqlalchemy.engine import make_url
+
+    from engine.cluster.lease import asyncpg_dsn
+
+    name = f"godark_sequencer_bench_{os.getpid()}_{round_number}"
+    admin = await asyncpg.connect(asyncpg_dsn(admin_url))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()

@@ -307,6 +307,22 @@ def bench_engine(
     typer.echo(json.dumps(run_engine_bench(orders, rounds), indent=2))
 
 
+@bench_app.command("sequencer")
+def bench_sequencer(
+    orders: Annotated[int, typer.Option(min=1)] = 20_000,
+    rounds: Annotated[int, typer.Option(min=1)] = 3,
+    postgres: Annotated[
+        str | None,
+        typer.Option(help="a PostgreSQL URL allowed to create databases (else SQLite)"),
+    ] = None,
+) -> None:
+    """The sequencer: orders applied and journaled with their ledger entries, in batches."""
+    _quiet_logs()
+    from api.bench import run_sequencer_bench
+
+    typer.echo(json.dumps(asyncio.run(run_sequencer_bench(orders, rounds, postgres)), indent=2))
+
+
 @bench_app.command("orders")
 def bench_orders(
     requests: Annotated[int, typer.Option(min=1)] = 3_000,

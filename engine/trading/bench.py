@@ -63,17 +63,35 @@ def run_engine_bench(orders: int, rounds: int = 3) -> dict[str, Any]:
     }
 
 
+START = datetime(2026, 1, 1, tzinfo=UTC)
+MID = 60_000 * PRICE
+
+
+def orders_scenario(
+    orders: int, seed: int
+) -> tuple[list[Command], list[Command], list[MarketConfig]]:
+    """The setup (funded traders, the market's prices), the orders, and the market, for a
+    benchmark that applies them through something else than a bare exchange."""
+    return _setup(), _orders(orders, seed), [_market()]
+
+
 def _scenario(orders: int, seed: int) -> tuple[Exchange, list[Command]]:
     """A funded book with prices, then limit orders around the mid: about a third cross."""
     exchange = Exchange([_market()])
-    at = datetime(2026, 1, 1, tzinfo=UTC)
-    setup: list[Command] = [
-        Deposit(f"t{n}", 10_000_000 * 10**6, f"fund-{n}", at) for n in range(TRADERS)
-    ]
-    mid = 60_000 * PRICE
-    setup.append(UpdatePrices("BTC-USDT-PERP", mid, mid, mid - PRICE, mid + PRICE, True, at))
-    for sequence, command in enumerate(setup, start=1):
+    for sequence, command in enumerate(_setup(), start=1):
         exchange.apply(sequence, command)
+    return exchange, _orders(orders, seed)
+
+
+def _setup() -> list[Command]:
+    setup: list[Command] = [
+        Deposit(f"t{n}", 10_000_000 * 10**6, f"fund-{n}", START) for n in range(TRADERS)
+    ]
+    setup.append(UpdatePrices("BTC-USDT-PERP", MID, MID, MID - PRICE, MID + PRICE, True, START))
+    return setup
+
+
+def _orders(orders: int, seed: int) -> list[Command]:
     generator = random.Random(seed)
     commands: list[Command] = []
     for n in range(orders):
@@ -87,8 +105,8 @@ def _scenario(orders: int, seed: int) -> tuple[Exchange, list[Command]]:
                 order_type=OrderType.LIMIT,
                 size=generator.randint(1, 20) * (SIZE // 1000),
                 leverage=10,
-                at=at + timedelta(microseconds=n),
-                limit_price=mid + offset,
+                at=START + timedelta(microseconds=n),
+                limit_price=MID + offset,
             )
         )
-    return exchange, commands
+    return commands

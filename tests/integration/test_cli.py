@@ -169,3 +169,18 @@ def test_bench_settlement_reports_throughput_and_confirmation(cli_env: dict[str,
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["benchmark"] == "settlement"
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_bench_sequencer_journals_every_order_on_a_scratch_database(
+    cli_env: dict[str, str], database: str
+) -> None:
+    from tests.conftest import POSTGRES_ADMIN_URL
+
+    target = [] if database == "sqlite" else ["--postgres", POSTGRES_ADMIN_URL]
+    result = godark("bench", "sequencer", "--orders", "300", "--rounds", "2", *target, env=cli_env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout)
+    assert (report["benchmark"], report["database"]) == ("sequencer_orders", database)
+    assert len(report["orders_per_second_rounds"]) == 2
+    assert report["orders_per_second_median"] > 0 and report["batch_write_ms_median"] > 0
