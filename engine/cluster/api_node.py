@@ -120,7 +120,8 @@ class ApiNode:
         deadline = loop.time() + REPLY_TIMEOUT_SECONDS
         while loop.time() < deadline:
             with contextlib.suppress(TimeoutError):
-                return await asyncio.wait_for(asyncio.shield(reply), RESULT_CHECK_SECONDS)
+                async with asyncio.timeout(RESULT_CHECK_SECONDS):  # wait_for: see Sequencer
+                    return await asyncio.shield(reply)
             # A reply published while this process was resubscribing is in the result key.
             with contextlib.suppress(RedisError, OSError):
                 stored = await self._redis.get(self.keys.result(request))

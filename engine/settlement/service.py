@@ -220,7 +220,8 @@ class SettlementService:
         if stored.attempts > 0:
             # An earlier attempt may have landed (or crashed after landing): look first.
             try:
-                found = await asyncio.wait_for(self._submitter.find(batch_id), self._submit_timeout)
+                async with asyncio.timeout(self._submit_timeout):  # wait_for: see Sequencer
+                    found = await self._submitter.find(batch_id)
             except Exception as error:
                 await self._fail(batch_id, stored.attempts, f"find: {error!r}")
                 return False
@@ -233,9 +234,8 @@ class SettlementService:
         await self._publish(batch_id)
         memo = batch_memo(batch_id, bytes.fromhex(stored.merkle_root))
         try:
-            signature = await asyncio.wait_for(
-                self._submitter.submit(batch_id, memo, transfers), self._submit_timeout
-            )
+            async with asyncio.timeout(self._submit_timeout):
+                signature = await self._submitter.submit(batch_id, memo, transfers)
         except Exception as error:
             await self._fail(batch_id, attempts, repr(error))
             return False

@@ -162,7 +162,11 @@ class Sequencer:
         if queue_timeout is None:
             return await reply  # a cancelled caller cancels `reply`: skipped, or not answered
         try:
-            return await asyncio.wait_for(asyncio.shield(reply), queue_timeout)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow the caller's
+            # cancellation when the reply lands at the same moment, and a driver stopped then
+            # would run on and hang its stop() forever.
+            async with asyncio.timeout(queue_timeout):
+                return await asyncio.shield(reply)
         except TimeoutError:
             if pending.taken:
                 return await reply

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
+
+import pytest
 
 from engine.clock import ManualClock
 from engine.ledger import Ledger, audit_ledger
@@ -117,3 +120,27 @@ async def test_a_restart_from_a_snapshot_replays_only_what_followed(database: Da
     assert replayed == first.exchange.sequence - snapshot.sequence
     assert state_hash(second.exchange) == state_hash(first.exchange)
     assert second.exchange.positions == first.exchange.positions
+
+
+async def test_a_caller_cancelled_as_its_reply_lands_is_cancelled(database: Database) -> None:
+    """A driver's loop stopped at the moment its command is answered must stop: on Python
+    3.11 `asyncio.wait_for` returned the reply instead, and the loop ran on for ever."""
+    clock = ManualClock(T0)
+    callers: list[asyncio.Task[object]] = []
+
+    class AnswerThenCancel(Sequencer):
+        async def _process(self, batch: list[Any]) -> None:
+            await super()._process(batch)  # the replies are set; their callers not resumed
+            for caller in callers:
+                caller.cancel()
+
+    sequencer = AnswerThenCancel(Exchange([BTC]), database, Ledger(database, clock), clock)
+    await sequencer.start()
+    try:
+        deposit = Deposit("dana", 10 * USDT, "d-dana", T0)
+        callers.append(asyncio.create_task(sequencer.submit(deposit, queue_timeout=5)))
+        with pytest.raises(asyncio.CancelledError):
+            await callers[0]
+    finally:
+        await sequencer.stop()
+    assert sequencer.exchange.ledger.balance(accounts.available("dana")) == 10 * USDT
