@@ -285,7 +285,7 @@ async def run_orders_bench(
     import sys
     from pathlib import Path
 
-    port = _free_port()
+    port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("GODARK_")}
     env.update(
         GODARK_DATABASE_URL=database_url,
@@ -434,8 +434,9 @@ class _SocketCaller:
         )
         init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
         await socket.send(json.dumps(init))
-        while json.loads(await socket.recv())["type"] != "connection_ack":
-            pass
+        while (reply := json.loads(await socket.recv()))["type"] != "connection_ack":
+            if reply["type"] != "ping":
+                raise RuntimeError(f"the socket was not signed in: {reply}")
         return cls(socket)
 
     async def place(self, variables: dict[str, str]) -> dict[str, Any]:
@@ -458,7 +459,7 @@ class _SocketCaller:
         await self._socket.close()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     import socket
 
     with socket.socket() as probe:

@@ -19,7 +19,6 @@ import multiprocessing
 import os
 import re
 import secrets
-import socket
 import statistics
 import struct
 import subprocess
@@ -33,7 +32,7 @@ from typing import Any
 
 import httpx
 
-from api.bench import _machine
+from api.bench import _machine, free_port
 
 SYMBOL = "BTC-USDT-PERP"
 TICKER = f'subscription {{ ticker(symbol: "{SYMBOL}") {{ time }} }}'
@@ -49,7 +48,7 @@ async def run_fanout_bench(
     seconds: float,
     generators: int = 1,
 ) -> dict[str, Any]:
-    port = _free_port()
+    port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("GODARK_")}
     env.update(
         GODARK_DATABASE_URL=database_url,
@@ -360,9 +359,3 @@ async def _wait_healthy(url: str, server: subprocess.Popen[bytes]) -> None:
                 pass
             await asyncio.sleep(0.1)
     raise RuntimeError("the server did not start")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])

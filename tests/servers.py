@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -18,6 +19,24 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+async def wait_until_healthy(
+    url: str, process: subprocess.Popen[bytes], output: Callable[[], str], what: str
+) -> None:
+    """Polls `url`/healthz until it answers 200 (about 60 s); fails with the process's own
+    output if it exits first or never does."""
+    async with httpx.AsyncClient() as client:
+        for _ in range(300):
+            try:
+                if (await client.get(f"{url}/healthz", timeout=1)).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None:
+                raise RuntimeError(output()[-3000:])
+            await asyncio.sleep(0.2)
+    raise RuntimeError(f"{what} did not become healthy:\n" + output()[-3000:])
 
 
 @contextlib.contextmanager

@@ -187,7 +187,13 @@ def restore_exchange(
 
 
 def state_hash(exchange: Exchange) -> str:
-    return snapshot_digest(snapshot_text(snapshot_exchange(exchange)))
+    return encoded_snapshot(exchange)[1]
+
+
+def encoded_snapshot(exchange: Exchange) -> tuple[str, str]:
+    """The exchange's snapshot as stored (canonical JSON) and that text's hash."""
+    text = snapshot_text(snapshot_exchange(exchange))
+    return text, snapshot_digest(text)
 
 
 def snapshot_text(state: dict[str, Any]) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from engine.trading.exchange import Exchange
-from engine.trading.snapshot import snapshot_digest, snapshot_exchange, snapshot_text
+from engine.trading.snapshot import encoded_snapshot
 
 _READ_CHUNK = 1 << 20
 
@@ -29,8 +29,7 @@ def encode_snapshot(exchange: Exchange) -> Coroutine[Any, Any, tuple[str, str]]:
     """(canonical JSON, its SHA-256) of the exchange as it is at this call, which forks the
     encoder before it returns; awaiting the result waits for the encoder."""
     if not hasattr(os, "fork"):
-        text = snapshot_text(snapshot_exchange(exchange))
-        return _encoded(text, snapshot_digest(text))
+        return _encoded(*encoded_snapshot(exchange))
     read_end, write_end = os.pipe()
     child = os.fork()
     if child == 0:  # pragma: no cover - runs in the child, which leaves by os._exit
@@ -61,9 +60,9 @@ def _encode_in_child(exchange: Exchange, read_end: int, write_end: int) -> None:
     status = 1
     try:
         os.close(read_end)
-        text = snapshot_text(snapshot_exchange(exchange))
+        text, digest = encoded_snapshot(exchange)
         with os.fdopen(write_end, "wb") as pipe:
-            pipe.write(f"{snapshot_digest(text)}\n{text}".encode())
+            pipe.write(f"{digest}\n{text}".encode())
         status = 0
     finally:
         os._exit(status)

@@ -8,7 +8,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from redis.asyncio import Redis
 from websockets.asyncio.client import ClientConnection, connect
 
 from tests.conftest import REDIS_URL, REPOSITORY_ROOT
+from tests.servers import free_port, wait_until_healthy
 
 GODARK = str(Path(sys.executable).parent / "godark")
 SYMBOL = "BTC-USDT-PERP"
@@ -45,12 +45,6 @@ STATS_TRADES = "{ stats { marketData { trades } } }"
 # The engine's index (its ticker) and an API process's own, read within a few milliseconds
 # of each other from the same relayed venue data, differ by the price's move meanwhile.
 INDEX_TOLERANCE_BPS = 5
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Process:
@@ -93,17 +87,7 @@ class Api(Process):
         super().__init__(name, ["serve", *role, "--bind", f"127.0.0.1:{port}"], env, logs)
 
     async def wait_healthy(self) -> None:
-        async with httpx.AsyncClient() as client:
-            for _ in range(300):
-                try:
-                    if (await client.get(f"{self.url}/healthz", timeout=1)).status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                if self.popen.poll() is not None:
-                    raise RuntimeError(self.output()[-3000:])
-                await asyncio.sleep(0.2)
-        raise RuntimeError("API process did not become healthy")
+        await wait_until_healthy(self.url, self.popen, self.output, "API process")
 
     def client(self, token: str | None = None) -> httpx.AsyncClient:
         headers = {} if token is None else {"Authorization": f"Bearer {token}"}

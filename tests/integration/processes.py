@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from tests.conftest import REPOSITORY_ROOT
+from tests.servers import free_port, wait_until_healthy
 
 GODARK = str(Path(sys.executable).parent / "godark")
 SECRET = "fault-tests-secret-" + "f" * 40
@@ -42,12 +43,6 @@ PLACE_FLASH_BET = """mutation($market: String!, $outcome: String!, $id: String!)
 MY_ORDERS = "{ myOrders { id clientOrderId } }"
 MAX_LISTED_BETS = 200  # myFlashBets lists at most this many
 MY_FLASH_BETS = f"{{ myFlashBets(limit: {MAX_LISTED_BETS}) {{ id clientBetId }} }}"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def server_environment(database_url: str, port: int, **settings: str) -> dict[str, str]:
@@ -100,17 +95,7 @@ class Server:
 
     async def wait_healthy(self) -> None:
         assert self.process is not None
-        async with httpx.AsyncClient() as client:
-            for _ in range(300):
-                try:
-                    if (await client.get(f"{self.url}/healthz", timeout=1)).status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                if self.process.poll() is not None:
-                    raise RuntimeError(self.output()[-3000:])
-                await asyncio.sleep(0.2)
-        raise RuntimeError("server did not become healthy:\n" + self.output()[-3000:])
+        await wait_until_healthy(self.url, self.process, self.output, "server")
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
