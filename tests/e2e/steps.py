@@ -7,7 +7,7 @@ import re
 import secrets
 
 import pyotp
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 
 def try_the_demo(page: Page) -> None:
@@ -117,3 +117,18 @@ def bet_on_the_soonest_flash_market(page: Page, stake: str, outcome_index: int =
                 return
         page.wait_for_timeout(1_000)
     expect(result).to_contain_text("Bet placed")
+
+
+def offer_closing_last(panel: Locator) -> Locator:
+    """The listed micro offer whose betting closes last ("bets close in m:ss"). Offers leave
+    the list as their betting closes (some every 15 s), so `.first` could change under a
+    test between two steps; this one is pinned by its id."""
+    expect(panel.get_by_test_id("micro-offer").first).to_be_visible(timeout=15_000)
+    offers: list[tuple[int, str]] = []
+    for item in panel.get_by_test_id("micro-offer").all():
+        countdown = re.search(r"bets close in (\d+):(\d\d)", item.inner_text())
+        offer_id = item.get_attribute("data-offer-id")
+        if countdown and offer_id:
+            offers.append((int(countdown.group(1)) * 60 + int(countdown.group(2)), offer_id))
+    assert offers, "no micro offer shows its closing countdown"
+    return panel.locator(f'[data-offer-id="{max(offers)[1]}"]')

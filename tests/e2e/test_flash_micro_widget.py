@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.steps import try_the_demo
+from tests.e2e.steps import offer_closing_last, try_the_demo
 from tests.servers import free_port
 
 pytestmark = pytest.mark.browser
@@ -112,8 +112,7 @@ def test_a_micro_session_is_opened_and_a_bet_placed(newcomer_page: Page, server_
     expect(panel.get_by_test_id("micro-balance")).to_have_text("45.00 USDT", timeout=10_000)
     expect(panel.get_by_test_id("micro-reserve")).to_have_text("5.00 USDT")
 
-    offer = panel.get_by_test_id("micro-offer").first
-    expect(offer).to_be_visible(timeout=15_000)
+    offer = offer_closing_last(panel)
     offer.get_by_test_id("micro-outcome").first.click()
     stake = offer.get_by_label("Stake on", exact=False)
     stake.fill("5")  # above 10% of the balance: refused before it is sent

@@ -19,6 +19,7 @@ from playwright.sync_api import Locator, Page, expect
 from tests.e2e.steps import (
     bet_on_the_soonest_flash_market,
     enable_two_factor,
+    offer_closing_last,
     place_market_order,
     register_and_log_in,
     try_the_demo,
@@ -192,11 +193,10 @@ def reality_check_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 
 def place_a_micro_bet(panel: Locator, stake: str) -> None:
-    """Backs the first outcome of the first offer; offers come and go with the street."""
+    """Backs the first outcome of the offer closing last; offers come and go with the street."""
     result = panel.get_by_test_id("micro-result")
     for _ in range(5):
-        offer = panel.get_by_test_id("micro-offer").first
-        expect(offer).to_be_visible(timeout=15_000)
+        offer = offer_closing_last(panel)
         offer.get_by_test_id("micro-outcome").first.click()
         offer.get_by_label("Stake on", exact=False).fill(stake)
         offer.get_by_test_id("micro-place").click()
