@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from engine.errors import DomainError
 from engine.ledger.assets import ASSETS, format_units
+from engine.records import record
 
 # An entry with more legs than this is a bug or an attack, not a trade.
 MAX_LEGS_PER_ENTRY = 64
@@ -71,7 +72,7 @@ class AccountKey:
         return self.purpose in PURPOSES_ALLOWED_NEGATIVE
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Leg:
     """One side of an entry: a positive amount credits the account, a negative debits it."""
 
@@ -79,7 +80,7 @@ class Leg:
     amount: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EntryRequest:
     idempotency_key: str
     kind: str
@@ -96,14 +97,14 @@ class EntryRequest:
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Posting:
     account: AccountKey
     amount: int
     balance_after: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class JournalEntry:
     entry_id: int
     idempotency_key: str
@@ -114,7 +115,7 @@ class JournalEntry:
     replayed: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AccountBalance:
     account: AccountKey
     balance: int
@@ -165,14 +166,18 @@ def validate_entry(request: EntryRequest) -> dict[AccountKey, int]:
         raise InvalidEntry("an entry needs at least two legs")
     if len(request.legs) > MAX_LEGS_PER_ENTRY:
         raise InvalidEntry(f"an entry has at most {MAX_LEGS_PER_ENTRY} legs")
-    totals: dict[str, int] = defaultdict(int)
+    # One pass: every leg checked, summed per asset (must balance) and per account (what
+    # posting applies).
+    totals: dict[str, int] = {}
+    net: dict[AccountKey, int] = {}
     for leg in request.legs:
-        if type(leg.amount) is not int:
+        amount, account = leg.amount, leg.account
+        if type(amount) is not int:
             raise InvalidEntry("leg amounts are integers of the asset's smallest unit")
-        if leg.amount == 0 or abs(leg.amount) > MAX_BALANCE_UNITS:
-            raise InvalidEntry(f"leg amount {leg.amount} is zero or out of range")
-        totals[leg.account.asset] += leg.amount
-    net = net_by_account(request.legs)
+        if amount == 0 or abs(amount) > MAX_BALANCE_UNITS:
+            raise InvalidEntry(f"leg amount {amount} is zero or out of range")
+        totals[account.asset] = totals.get(account.asset, 0) + amount
+        net[account] = net.get(account, 0) + amount
     if any(abs(movement) > MAX_BALANCE_UNITS for movement in net.values()):
         raise InvalidEntry("an account's net movement is out of range")
     unbalanced = {asset: total for asset, total in totals.items() if total != 0}

@@ -6,11 +6,11 @@ Events about an order go to its owner only; `TradeExecuted` is the one public fa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from engine.matching.model import Liquidity, Side
+from engine.records import record
 
 
 class CancelReason(StrEnum):
@@ -35,7 +35,7 @@ class RejectCode(StrEnum):
     SIZE_INCREASE_NOT_ALLOWED = "SIZE_INCREASE_NOT_ALLOWED"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OrderAccepted:
     """The book took the order. Its sequence stays inside: it would tell how busy we are."""
 
@@ -45,7 +45,7 @@ class OrderAccepted:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OrderRejected:
     order_id: str
     account_id: str
@@ -54,7 +54,7 @@ class OrderRejected:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DuplicateClientOrderId:
     """The account already used this client order id: no second order was created."""
 
@@ -65,7 +65,7 @@ class DuplicateClientOrderId:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OrderRested:
     order_id: str
     account_id: str
@@ -73,7 +73,7 @@ class OrderRested:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TradeExecuted:
     trade_id: str
     symbol: str
@@ -141,7 +141,7 @@ class _TradeSide:
         return self.trade.at
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OrderPartiallyFilled(_TradeSide):
     """A fill of `trade` for an order that still has `remaining` lots open."""
 
@@ -150,7 +150,7 @@ class OrderPartiallyFilled(_TradeSide):
     remaining: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OrderFilled(_TradeSide):
     """The fill of `trade` that completed an order."""
 
@@ -158,7 +158,7 @@ class OrderFilled(_TradeSide):
     liquidity: Liquidity
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OrderCancelled:
     order_id: str
     account_id: str
@@ -167,7 +167,7 @@ class OrderCancelled:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OrderExpired:
     order_id: str
     account_id: str
@@ -175,7 +175,7 @@ class OrderExpired:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OrderAmended:
     order_id: str
     account_id: str
@@ -184,7 +184,7 @@ class OrderAmended:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CancelRejected:
     order_id: str
     account_id: str
@@ -193,7 +193,7 @@ class CancelRejected:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AmendRejected:
     order_id: str
     account_id: str

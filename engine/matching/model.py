@@ -6,9 +6,10 @@ converts at the edge). Time is never read here; every command carries its own in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+
+from engine.records import record
 
 
 class Side(StrEnum):
@@ -65,7 +66,7 @@ _LIMIT = OrderType.LIMIT
 MIN_PRICE_TICKS = 1
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ReferencePrices:
     """The lit market's best bid and ask in ticks: the reference every execution needs."""
 
@@ -196,7 +197,7 @@ class Order:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OrderView:
     """A read-only copy of an order for the engine's own use; never published as is."""
 
@@ -224,7 +225,7 @@ class OrderView:
 # --- commands: what the symbol's sequencer journals and replays, in order ---
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PlaceOrder:
     """A new order, already risk-checked by the perps layer.
 
@@ -249,20 +250,20 @@ class PlaceOrder:
     expires_at: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CancelOrder:
     order_id: str
     account_id: str
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CancelAllOrders:
     account_id: str
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AmendOrder:
     """Reduce an order's total size to `new_size` lots (fills so far included)."""
 
@@ -272,7 +273,7 @@ class AmendOrder:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UpdateReference:
     """A new reference NBBO from the oracle: pegs move, and trading opens or halts."""
 
@@ -280,7 +281,7 @@ class UpdateReference:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ExpireOrders:
     now: datetime
 

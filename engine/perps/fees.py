@@ -7,15 +7,14 @@ forbids a rebate rate above the taker rate, and floor(a·N) <= ceil(b·N) when a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from engine.perps.market import MarketConfig
 from engine.perps.units import BPS, NOTIONAL_DIVISOR, ceil_div
+from engine.records import record
 
 _FEE_DIVISOR = NOTIONAL_DIVISOR * BPS
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TradeFees:
     """Signed fees of one trade in micro-USDT: positive is charged, negative is a rebate."""
 

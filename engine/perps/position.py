@@ -7,12 +7,13 @@ available balance. Every rounding goes against the position's holder (docs/perps
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import StrEnum
 
 from engine.perps.errors import InsufficientMargin, InvalidMarginAmount, LeverageNotAllowed
 from engine.perps.tiers import initial_margin, tier_for
 from engine.perps.units import BPS, NOTIONAL_DIVISOR, ceil_div
+from engine.records import record
 
 
 class Side(StrEnum):
@@ -34,7 +35,7 @@ class OrderSide(StrEnum):
         return Side.LONG if self is OrderSide.BUY else Side.SHORT
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Position:
     """An open position: size > 0 in base units, entry in price units, money in micro-USDT.
 
@@ -69,7 +70,7 @@ class Position:
         return f"{self.symbol}:{self.account}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Fill:
     """One execution for an account at an integer price, with the order's leverage."""
 
@@ -81,7 +82,7 @@ class Fill:
     leverage: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FillOutcome:
     """What a fill moves. Always: collateral before + margin_posted + realised_pnl + bad_debt
     == collateral after + returned_to_available (collateral of no position is 0)."""

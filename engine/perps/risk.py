@@ -7,8 +7,6 @@ the close returns), so a trader can always get out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from engine.perps.errors import (
     InsufficientMargin,
     LeverageNotAllowed,
@@ -21,9 +19,10 @@ from engine.perps.market import MarketConfig
 from engine.perps.position import OrderSide, Position
 from engine.perps.tiers import LeverageTier, initial_margin, tier_for
 from engine.perps.units import notional_ceil
+from engine.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OrderRequest:
     side: OrderSide
     size: int  # base units
@@ -32,7 +31,7 @@ class OrderRequest:
     reduce_only: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OrderRequirement:
     """What to reserve from the available balance before the order may rest or match."""
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
 from engine.flash.markets import DEFAULT_FLASH_FEE_BPS, DEFAULT_FLASH_LIQUIDITY
 from engine.matching import OrderType, Side, TimeInForce
+from engine.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Deposit:
     account: str
     amount: int
@@ -26,7 +26,7 @@ class Deposit:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Withdraw:
     account: str
     amount: int
@@ -34,7 +34,7 @@ class Withdraw:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SubmitOrder:
     account: str
     symbol: str
@@ -53,7 +53,7 @@ class SubmitOrder:
     expires_at: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CancelOrder:
     account: str
     symbol: str
@@ -61,14 +61,14 @@ class CancelOrder:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CancelAllOrders:
     account: str
     symbol: str
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AmendOrder:
     account: str
     symbol: str
@@ -77,14 +77,14 @@ class AmendOrder:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ClosePosition:
     account: str
     symbol: str
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AdjustMargin:
     account: str
     symbol: str
@@ -92,7 +92,7 @@ class AdjustMargin:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SetTpSl:
     """Take-profit and stop-loss on a position: closed at market when the mark reaches
     either. None clears that trigger."""
@@ -104,7 +104,7 @@ class SetTpSl:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UpdatePrices:
     """The oracle's view of one market, journaled so replays see the same prices."""
 
@@ -117,12 +117,12 @@ class UpdatePrices:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ExpireOrders:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TripCircuitBreaker:
     """Put a market in reduce-only for a while (e.g. on the oracle's manipulation alarm)."""
 
@@ -131,7 +131,7 @@ class TripCircuitBreaker:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SetEmergencyPause:
     """Seed 004 "Emergency Pause Mechanism": level 0 lifts the pause; 1 stops new orders,
     2 all trading, 3 everything but withdrawals, 4 everything. Levels 1 and 2 lift
@@ -142,14 +142,14 @@ class SetEmergencyPause:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SweepLiquidations:
     """Check every position against its market's mark and liquidate what must be."""
 
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ConfigureMarket:
     """An operator's market change (approved and timelocked before it gets here): adds the
     market when the symbol is new, else replaces its fees and risk parameters."""
@@ -167,7 +167,7 @@ class ConfigureMarket:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WithdrawInsuranceFund:
     """An operator's withdrawal from the insurance fund to outside the venue."""
 
@@ -176,7 +176,7 @@ class WithdrawInsuranceFund:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PayReferralReward:
     """A referrer's share of the fees its referees paid in one day, from the venue's fee
     revenue (engine/accounts/referrals.py decides the amount from the stored ledger)."""
@@ -187,7 +187,7 @@ class PayReferralReward:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OpenFlashMarket:
     """A flash market on a live event (docs/flash.md). Its id is derived from sport, event,
     market type and `at` (the window's start); game and period nodes are created as needed.
@@ -210,7 +210,7 @@ class OpenFlashMarket:
     fee_bps: int = DEFAULT_FLASH_FEE_BPS
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PlaceFlashBet:
     """Buy shares of one outcome for `stake` micro-USDT (fee included). `client_bet_id` makes a
     retry harmless; `max_average_price` (ppm) refuses a fill worse than the quote shown."""
@@ -224,14 +224,14 @@ class PlaceFlashBet:
     max_average_price: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FlashTick:
     """Every slot (400 ms): record slot prices, lift calm halts, close and collapse markets."""
 
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ResolveFlashMarket:
     """The provider quorum decided the market's outcome (a signed result, or a score change it
     reported): the market collapses and pays in this command, before or after its deadline."""
@@ -242,7 +242,7 @@ class ResolveFlashMarket:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EmergencyCollapse:
     """A keeper's or admin's collapse (authorised by the resolvers): the attested outcome, else
     the outcome of maximum probability, else a void; `void` refunds every bet instead."""
@@ -253,7 +253,7 @@ class EmergencyCollapse:
     void: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FundFlashLiquidity:
     """Money into the house LP account that backs every flash market, from outside the venue."""
 
@@ -265,7 +265,7 @@ class FundFlashLiquidity:
 # --- player protection (docs/player-protection.md) -------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SetProtectionLimit:
     """A deposit or loss limit per day, week or month; None removes it. Lowering applies at
     once, raising or removing after 24 h."""
@@ -277,7 +277,7 @@ class SetProtectionLimit:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StartCoolOff:
     """No bets or session deposits for 24 h to 6 weeks; cannot be shortened or lifted."""
 
@@ -286,7 +286,7 @@ class StartCoolOff:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SelfExclude:
     """No bets or session deposits for 6 months to 5 years; open micro sessions are closed."""
 
@@ -295,13 +295,13 @@ class SelfExclude:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AcknowledgeRealityCheck:
     account: str
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RecordLimitPromptSeen:
     """The player was shown the prompt to set limits (at first deposit)."""
 
@@ -312,7 +312,7 @@ class RecordLimitPromptSeen:
 # --- micro-bets on pre-funded sessions (docs/micro-bets.md) ----------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FundMicroHouse:
     """Money into the micro-bets house account (pays winnings), from outside the venue."""
 
@@ -321,7 +321,7 @@ class FundMicroHouse:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OpenMicroMarket:
     """One micro offer (engine/flash/micro.py MicroMarket), journaled so that bets and their
     settlement replay against the very odds and window that were offered."""
@@ -345,7 +345,7 @@ class OpenMicroMarket:
     margin_bps: int = 500
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OpenMicroSession:
     """Move `deposit` from available USDT into a new session: activation reserve + betting
     balance. `session_id` (1-40 of A-Z a-z 0-9 _ -) makes a retry harmless; the engine
@@ -357,7 +357,7 @@ class OpenMicroSession:
     session_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PlaceMicroBet:
     account: str
     session_id: str
@@ -368,7 +368,7 @@ class PlaceMicroBet:
     client_bet_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SettleMicroMarket:
     """The observers' reports of a market's outcome (None: reported nothing usable); the
     engine applies the 2-of-3 consensus, and a market without one is voided."""
@@ -379,7 +379,7 @@ class SettleMicroMarket:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CloseMicroSession:
     """Void open bets (stakes refunded), then reserve and balance back to available."""
 

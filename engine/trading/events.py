@@ -6,13 +6,13 @@ to its account. Nothing here describes resting depth: the book stays dark.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from engine.matching import Side
+from engine.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TradePrinted:
     trade_id: str
     symbol: str
@@ -27,7 +27,7 @@ class TradePrinted:
     reference_ask: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OrderEntered:
     """Private: the engine accepted an order, before any of its fills. `notional` is its size
     at the price its margin was reserved at (the limit, else the reference touch), in
@@ -43,7 +43,7 @@ class OrderEntered:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OrderUpdated:
     account: str
     symbol: str
@@ -62,7 +62,7 @@ class OrderUpdated:
     placed_at: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OrderFill:
     account: str
     symbol: str
@@ -77,7 +77,7 @@ class OrderFill:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PositionChanged:
     account: str
     symbol: str
@@ -90,14 +90,14 @@ class PositionChanged:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BalanceChanged:
     account: str
     available: int
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FundingPaid:
     """Public: the hourly funding of a market. Positive rates: longs paid shorts."""
 
@@ -107,7 +107,7 @@ class FundingPaid:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PositionLiquidated:
     """Public: a liquidation (no account): what was closed and where."""
 
@@ -120,7 +120,7 @@ class PositionLiquidated:
     auto_deleveraged: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MarginCall:
     """Private: the position is below 150 % of its maintenance margin."""
 
@@ -130,7 +130,7 @@ class MarginCall:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MarketStatusChanged:
     """Public: a market went reduce-only (a circuit breaker) or reopened."""
 
@@ -141,7 +141,7 @@ class MarketStatusChanged:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EmergencyPauseChanged:
     """Public: the venue-wide emergency pause level changed."""
 
@@ -151,7 +151,7 @@ class EmergencyPauseChanged:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MarketConfigured:
     """Public: a market was added or its parameters changed; carries the new parameters.
     `changes` names what changed: ADD_MARKET, CHANGE_FEES, CHANGE_RISK_PARAMETERS."""
@@ -170,7 +170,7 @@ class MarketConfigured:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InsuranceFundWithdrawn:
     """Public: money left the insurance fund by an operator's decision."""
 
@@ -180,7 +180,7 @@ class InsuranceFundWithdrawn:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FlashMarketOpened:
     """Public: a new flash market, its place in the hierarchy and its opening prices (ppm)."""
 
@@ -200,7 +200,7 @@ class FlashMarketOpened:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FlashBetPlaced:
     """Private: a bet was filled. Prices and the average price are ppm of probability."""
 
@@ -218,7 +218,7 @@ class FlashBetPlaced:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FlashPriceChanged:
     """Public, for the ticker: a market's prices, at most once per slot per market."""
 
@@ -230,7 +230,7 @@ class FlashPriceChanged:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FlashMarketStatusChanged:
     """Public: halted by the flash-loan guard, reopened, or closed at its deadline."""
 
@@ -240,7 +240,7 @@ class FlashMarketStatusChanged:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MarketCollapsed:
     """Public, seed 001's event: the market collapsed to its winning outcome and was paid."""
 
@@ -253,7 +253,7 @@ class MarketCollapsed:
     total_payout: int  # micro-USDT paid to winners
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FlashMarketVoided:
     """Public: no quorum and no price history (or an admin's void): every bet refunded."""
 
@@ -264,7 +264,7 @@ class FlashMarketVoided:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FlashBetSettled:
     """Private: what one bet was paid when its market collapsed or was voided."""
 
@@ -277,7 +277,7 @@ class FlashBetSettled:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FlashLiquidityFunded:
     """Public: money went into the house LP account that backs flash markets."""
 
@@ -290,7 +290,7 @@ class FlashLiquidityFunded:
 # --- player protection: private to the account (`flash.protection.<account>`) ---------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RealityCheckDue:
     """A reality check came due: the next bet is refused until it is acknowledged."""
 
@@ -304,7 +304,7 @@ class RealityCheckDue:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProtectionChanged:
     """A protection setting changed: a limit (at once or pending), a cool-off, a
     self-exclusion, an acknowledged reality check, the limit prompt seen."""
@@ -323,7 +323,7 @@ class ProtectionChanged:
 # --- micro-bets: offers are public (`flash.micro.markets`), sessions private -----------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MicroMarketListed:
     market_id: str
     bet_type: str
@@ -336,7 +336,7 @@ class MicroMarketListed:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MicroMarketSettled:
     market_id: str
     outcome: str | None  # None: no 2-of-3 consensus, every bet voided
@@ -346,7 +346,7 @@ class MicroMarketSettled:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MicroSessionOpened:
     session_id: str
     account: str
@@ -356,7 +356,7 @@ class MicroSessionOpened:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MicroBetPlaced:
     session_id: str
     account: str
@@ -371,7 +371,7 @@ class MicroBetPlaced:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MicroBetSettled:
     session_id: str
     account: str
@@ -384,7 +384,7 @@ class MicroBetSettled:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MicroSessionClosed:
     session_id: str
     account: str
@@ -393,7 +393,7 @@ class MicroSessionClosed:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MicroHouseFunded:
     amount: int
     reference: str

@@ -283,6 +283,9 @@ class Exchange:
         self._orders_of: dict[tuple[str, str], dict[str, _OrderMeta]] = {}
         # How many open orders of a trader in a market use each leverage.
         self._leverages: dict[tuple[str, str], Counter[int]] = {}
+        # How many of them are reduce-only: a fill walks a trader's orders to cut these
+        # down only when there are some.
+        self._reduce_only: Counter[tuple[str, str]] = Counter()
         # deposit/withdrawal reference -> (what it asked, the sequence that applied it)
         self._references: dict[str, tuple[tuple[str, str, int], int]] = {}
         self._entry_counter = 0
@@ -772,6 +775,8 @@ class Exchange:
             placed_at=command.at,
         )
         self._orders_of.setdefault((command.account, command.symbol), {})[order_id] = meta
+        if command.reduce_only:
+            self._reduce_only[(command.account, command.symbol)] += 1
         self._leverages.setdefault((command.account, command.symbol), Counter())[
             command.leverage
         ] += 1
@@ -1546,6 +1551,8 @@ class Exchange:
     def _shrink_reduce_only(self, account: str, symbol: str, outcome: Outcome) -> None:
         """Reduce-only orders may never add up to more than the position they reduce:
         the oldest keep their size, the newest are cut down or cancelled."""
+        if not self._reduce_only[(account, symbol)]:
+            return
         position = self.positions.get((account, symbol))
         market = self.markets[symbol]
         closing = None
@@ -1590,6 +1597,10 @@ class Exchange:
                 del leverages[meta.leverage]
                 if not leverages:
                     del self._leverages[(meta.account, meta.symbol)]
+            if meta.reduce_only:
+                self._reduce_only[(meta.account, meta.symbol)] -= 1
+                if not self._reduce_only[(meta.account, meta.symbol)]:
+                    del self._reduce_only[(meta.account, meta.symbol)]
             mine = self._orders_of.get((meta.account, meta.symbol))
             if mine is not None:
                 mine.pop(order_id, None)

@@ -134,6 +134,8 @@ def restore_exchange(
         key = (meta.account, meta.symbol)
         exchange._orders_of.setdefault(key, {})[order_id] = meta
         exchange._leverages.setdefault(key, Counter())[meta.leverage] += 1
+        if meta.reduce_only:
+            exchange._reduce_only[key] += 1
     exchange._references = {
         ref: ((str(r[0]), str(r[1]), int(r[2])), sequence)
         for ref, (r, sequence) in data["references"].items()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from engine.matching import Side
 from engine.trading.commands import SetTpSl
 from engine.trading.events import OrderFill
-from tests.unit.trading.helpers import SYMBOL, Venue, px
+from engine.trading.snapshot import restore_exchange, snapshot_exchange
+from tests.unit.trading.helpers import BTC, SYMBOL, Venue, px
 
 
 def long_position(venue: Venue) -> None:
@@ -39,12 +42,15 @@ def test_triggers_on_the_wrong_side_of_the_mark_are_refused() -> None:
     assert not nobody.accepted and nobody.code == "NO_POSITION"
 
 
-def test_reduce_only_orders_shrink_with_the_position() -> None:
+@pytest.mark.parametrize("restarted", [False, True], ids=["running", "restored"])
+def test_reduce_only_orders_shrink_with_the_position(restarted: bool) -> None:
     venue = Venue()
     long_position(venue)
     first = venue.limit("alice", Side.SELL, "0.06", "61000", reduce_only=True)
     second = venue.limit("alice", Side.SELL, "0.04", "61500", reduce_only=True)
     assert first.accepted and second.accepted
+    if restarted:  # the venue comes back from its snapshot and must still cut them
+        venue.exchange = restore_exchange([BTC], snapshot_exchange(venue.exchange))
     # Alice sells 0.05 of her 0.1 another way: 0.05 is left to reduce.
     venue.limit("carol", Side.BUY, "0.05", "60000")
     venue.do(SetTpSl("alice", SYMBOL, None, None, venue.tick()))
