@@ -13,7 +13,12 @@ import structlog
 from redis.asyncio import Redis
 
 from engine.accounts.admin import Administration
-from engine.accounts.apikeys import MemoryReplayCache, RedisReplayCache, ReplayCache
+from engine.accounts.apikeys import (
+    FallbackReplayCache,
+    MemoryReplayCache,
+    RedisReplayCache,
+    ReplayCache,
+)
 from engine.accounts.approvals import ApprovalPolicy
 from engine.accounts.compliance import CURRENT_TERMS_VERSION
 from engine.accounts.funds import Funds
@@ -205,7 +210,9 @@ class Venue:
                 socket_timeout=REDIS_TIMEOUT_SECONDS,
             )
             store = FallbackBucketStore(RedisBucketStore(self._redis), MemoryBucketStore())
-            replays = RedisReplayCache(self._redis)
+            replays = FallbackReplayCache(
+                RedisReplayCache(self._redis), MemoryReplayCache(self.clock)
+            )
         else:
             store = MemoryBucketStore()
             replays = MemoryReplayCache(self.clock)

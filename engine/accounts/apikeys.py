@@ -71,14 +71,18 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
+import structlog
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from engine.clock import Clock, SystemClock
 from engine.errors import DomainError
+
+log = structlog.get_logger("godark.apikeys")
 
 HEADER_KEY = "X-GoDark-Key"
 HEADER_TIMESTAMP = "X-GoDark-Timestamp"
@@ -314,6 +318,36 @@ class RedisReplayCache:
             raise ValueError("ttl_ms must be positive")
         created = await self._redis.set(self._prefix + signature, b"1", nx=True, px=ttl_ms)
         return bool(created)
+
+
+class FallbackReplayCache:
+    """Redis while it answers; this process's own cache while it does not.
+
+    An outage of Redis must not refuse every signed request. Each process then refuses
+    replays it has seen itself (a replay sent to another process during the outage is not
+    caught: the window is seconds long and the request must have been captured first),
+    and every signature is recorded here too, so one first used during the outage is
+    still refused here after Redis comes back.
+    """
+
+    def __init__(self, shared: ReplayCache, local: ReplayCache) -> None:
+        self._shared = shared
+        self._local = local
+        self.using_local = False
+
+    async def first_use(self, signature: str, ttl_ms: int) -> bool:
+        local = await self._local.first_use(signature, ttl_ms)
+        try:
+            shared = await self._shared.first_use(signature, ttl_ms)
+        except (RedisError, OSError) as error:
+            if not self.using_local:
+                log.warning("replay_cache_local", reason=type(error).__name__)
+            self.using_local = True
+            return local
+        if self.using_local:
+            log.info("replay_cache_shared_again")
+        self.using_local = False
+        return local and shared
 
 
 async def check_not_replayed(

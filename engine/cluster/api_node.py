@@ -59,7 +59,8 @@ class ApiNode:
     async def start(self) -> None:
         await self.replica.start(self._redis, self.keys.journaled)
         self._listener = asyncio.create_task(self._listen(), name="cluster-replies")
-        await asyncio.wait_for(self._subscribed.wait(), REPLY_TIMEOUT_SECONDS)
+        async with asyncio.timeout(REPLY_TIMEOUT_SECONDS):
+            await self._subscribed.wait()
         self.vaults.start()
 
     async def stop(self) -> None:

@@ -78,8 +78,9 @@ class CommandConsumer:
         if handling is None or handling.done():
             return
         try:
-            await asyncio.wait_for(handling, DRAIN_SECONDS)
-        except TimeoutError:  # cancelled by wait_for: the next leaseholder redelivers them
+            async with asyncio.timeout(DRAIN_SECONDS):
+                await handling
+        except TimeoutError:  # cancelled by the timeout: the next leaseholder redelivers them
             log.warning("command_drain_timed_out")
         except Exception as error:
             log.warning("command_drain_failed", error=type(error).__name__)

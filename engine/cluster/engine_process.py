@@ -8,6 +8,7 @@ restart; a takeover is the same start as any other (snapshot, then the journal).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import os
 import signal
@@ -86,11 +87,12 @@ async def _watch(
     vault_requests: VaultRequestConsumer,
 ) -> str:
     while True:
-        try:
-            await asyncio.wait_for(stop.wait(), WATCH_SECONDS)
+        # asyncio.timeout, not wait_for, here and across the cluster: on Python 3.11
+        # wait_for can swallow a cancellation that lands as its wait ends (see Sequencer).
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(WATCH_SECONDS):
+                await stop.wait()
             return "stopped"
-        except TimeoutError:
-            pass
         if not await lease.held():
             log.error("engine_lease_lost")
             return "lease_lost"

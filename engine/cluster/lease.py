@@ -55,7 +55,8 @@ class EngineLease:
                 log.warning("engine_lease_unavailable", error=type(error).__name__)
                 await self._close()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), RETRY_SECONDS)
+                async with asyncio.timeout(RETRY_SECONDS):
+                    await stop.wait()
         return False
 
     async def held(self) -> bool:
@@ -63,7 +64,8 @@ class EngineLease:
         if self._connection is None or self._connection.is_closed():
             return False
         try:
-            await asyncio.wait_for(self._connection.fetchval("SELECT 1"), RETRY_SECONDS * 3)
+            async with asyncio.timeout(RETRY_SECONDS * 3):
+                await self._connection.fetchval("SELECT 1")
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
             return False
         return True

@@ -133,7 +133,8 @@ class JournalReplica:
         self._waiting.setdefault(sequence, []).append(future)
         self.nudge()
         try:
-            return await asyncio.wait_for(future, wait_seconds)
+            async with asyncio.timeout(wait_seconds):
+                return await future
         except TimeoutError:
             raise ReplicaBehind(
                 f"sequence {sequence} not applied within {wait_seconds} s"
@@ -182,7 +183,8 @@ class JournalReplica:
     async def _follow(self) -> None:
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._nudged.wait(), POLL_SECONDS)
+                async with asyncio.timeout(POLL_SECONDS):
+                    await self._nudged.wait()
             self._nudged.clear()
             try:
                 await self.catch_up()

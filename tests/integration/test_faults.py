@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from redis.asyncio import Redis
 from websockets.asyncio.client import ClientConnection, connect
 
+from engine.accounts.apikeys import HEADER_KEY, HEADER_SIGNATURE, HEADER_TIMESTAMP, sign
 from tests.api.test_subscriptions import PROTOCOL, next_non_ping, receive
 from tests.integration.processes import (
     Load,
@@ -141,6 +143,39 @@ async def _drain(ws: ClientConnection) -> None:
             return
 
 
+CREATE_KEY = """mutation { createApiKey(input: {name: "outage bot", permissions: [READ]}) {
+  ... on CreatedApiKey { key { id } secret } } }"""
+
+
+async def _api_key(client: httpx.AsyncClient) -> tuple[str, str]:
+    created = (await client.post("/graphql", json={"query": CREATE_KEY})).json()
+    key = created["data"]["createApiKey"]
+    return key["key"]["id"], key["secret"]
+
+
+async def _signed_twice(url: str, key: tuple[str, str]) -> list[str]:
+    """One signed request sent twice, as a replaying attacker would: what each got."""
+    body = json.dumps({"query": "{ balances { asset } }"}).encode()
+    stamp = str(int(time.time() * 1000))
+    headers = {
+        "content-type": "application/json",
+        HEADER_KEY: key[0],
+        HEADER_TIMESTAMP: stamp,
+        HEADER_SIGNATURE: sign(key[1], stamp, "POST", "/graphql", body),
+    }
+    answers = []
+    async with httpx.AsyncClient(base_url=url, timeout=ANSWER_BOUND_SECONDS) as bot:
+        for _ in range(2):
+            answer = (await bot.post("/graphql", content=body, headers=headers)).json()
+            errors = answer.get("errors") or [{}]
+            answers.append(
+                "balances"
+                if answer.get("data") and "balances" in answer["data"]
+                else str(errors[0].get("extensions", {}).get("code"))
+            )
+    return answers
+
+
 async def test_redis_killed_and_back(private_redis: PrivateRedis, tmp_path: Path) -> None:
     env = server_environment(
         f"sqlite+aiosqlite:///{tmp_path}/godark.db", free_port(), REDIS_URL=private_redis.url
@@ -152,6 +187,7 @@ async def test_redis_killed_and_back(private_redis: PrivateRedis, tmp_path: Path
         async with httpx.AsyncClient(base_url=server.url, timeout=ANSWER_BOUND_SECONDS) as client:
             await wait_for_prices(client)
             await sign_in(client)
+            bot_key = await _api_key(client)
             ws = await _ticker_subscription(server.url)
             assert (await next_non_ping(ws))["type"] == "next"
             # Rate limits stay on (they are what lives in Redis); a FREE account may send 60
@@ -164,6 +200,7 @@ async def test_redis_killed_and_back(private_redis: PrivateRedis, tmp_path: Path
                 await asyncio.to_thread(private_redis.kill)
                 await asyncio.sleep(OUTAGE_SECONDS)
                 during = await client.get("/healthz")
+                bot_answers = await _signed_twice(server.url, bot_key)
                 await _drain(ws)
                 await asyncio.to_thread(private_redis.start)
                 outage = load.answers - before
@@ -176,6 +213,8 @@ async def test_redis_killed_and_back(private_redis: PrivateRedis, tmp_path: Path
             assert answers <= {"OrderPlaced", "FlashBetPlaced", "TransferSuccess", "RATE_LIMITED"}
             assert {"OrderPlaced", "FlashBetPlaced", "TransferSuccess"} <= answers, outage
             assert (during.status_code, during.json()["bus"]) == (503, "down")
+            # A bot's signed request still went through, and its replay was still refused.
+            assert bot_answers == ["balances", "REPLAYED_SIGNATURE"], bot_answers
             # Back on its own: healthy, the open subscription streams again, and the rate
             # limits are kept in the new Redis (shared by every API process) once more.
             assert (await client.get("/healthz")).status_code == 200

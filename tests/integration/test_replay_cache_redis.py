@@ -11,6 +11,8 @@ from redis.asyncio import Redis
 
 from engine.accounts.apikeys import (
     REPLAY_TTL_MS,
+    FallbackReplayCache,
+    MemoryReplayCache,
     RedisReplayCache,
     ReplayedSignature,
     check_not_replayed,
@@ -18,6 +20,7 @@ from engine.accounts.apikeys import (
     sign,
 )
 from tests.conftest import REDIS_URL
+from tests.servers import free_port
 
 pytestmark = pytest.mark.redis
 
@@ -86,3 +89,45 @@ async def test_the_entry_expires_after_the_ttl(
     assert 0 < ttl_ms <= 100
     await asyncio.sleep(0.25)
     assert await cache.first_use(signature, 100)
+
+
+def _unreachable_redis() -> Redis:
+    """A client of a port nothing listens on: every call fails as in an outage."""
+    return Redis.from_url(f"redis://127.0.0.1:{free_port()}", socket_connect_timeout=0.5)
+
+
+async def test_while_redis_is_down_this_process_still_refuses_replays(prefix: str) -> None:
+    down = _unreachable_redis()
+    try:
+        cache = FallbackReplayCache(RedisReplayCache(down, prefix=prefix), MemoryReplayCache())
+        signature = _signature()
+        await check_not_replayed(cache, signature, REPLAY_TTL_MS)  # not an error: accepted
+        assert cache.using_local
+        with pytest.raises(ReplayedSignature):
+            await check_not_replayed(cache, signature, REPLAY_TTL_MS)
+        await check_not_replayed(cache, _signature(), REPLAY_TTL_MS)
+    finally:
+        await down.aclose()
+
+
+async def test_a_signature_first_used_in_an_outage_stays_refused_once_redis_is_back(
+    prefix: str, two_processes: tuple[Redis, Redis]
+) -> None:
+    local = MemoryReplayCache()
+    down = _unreachable_redis()
+    try:
+        during = FallbackReplayCache(RedisReplayCache(down, prefix=prefix), local)
+        signature = _signature()
+        await check_not_replayed(during, signature, REPLAY_TTL_MS)
+    finally:
+        await down.aclose()
+    # The same process, Redis answering again: shared and local both remember.
+    after = FallbackReplayCache(RedisReplayCache(two_processes[0], prefix=prefix), local)
+    with pytest.raises(ReplayedSignature):
+        await check_not_replayed(after, signature, REPLAY_TTL_MS)
+    assert not after.using_local
+    fresh = _signature()
+    await check_not_replayed(after, fresh, REPLAY_TTL_MS)
+    other_process = RedisReplayCache(two_processes[1], prefix=prefix)
+    with pytest.raises(ReplayedSignature):  # recorded in Redis for every process
+        await check_not_replayed(other_process, fresh, REPLAY_TTL_MS)
