@@ -118,7 +118,7 @@ def test_the_advanced_ticket_works_from_its_sheet(phone_page: Page, server_url: 
     expect(row).to_have_count(0, timeout=10_000)
 
 
-def test_the_flash_bet_card_rises_beside_the_market_tapped(
+def test_the_flash_bet_card_rises_as_a_sheet_over_the_market_tapped(
     phone_page: Page, server_url: str
 ) -> None:
     page = phone_page
@@ -126,12 +126,19 @@ def test_the_flash_bet_card_rises_beside_the_market_tapped(
     try_the_demo(page)
     bet_button = page.get_by_test_id("flash-ticker").locator("[data-testid^='flash-bet-fm_']")
     expect(bet_button.first).to_be_visible(timeout=90_000)  # markets open during the games
+    opener = bet_button.first.get_attribute("data-testid")
     bet_button.first.tap()
-    card = page.get_by_test_id("flash-bet-card")
-    expect(card).to_be_in_viewport()  # not after the whole ticker, far below the button
-    box = card.bounding_box()
+    # A modal sheet: in view at once (not after the whole ticker), focus inside it.
+    sheet = page.get_by_role("dialog", name=re.compile(r"^Bet · "))
+    expect(sheet).to_be_visible()
+    assert sheet.evaluate("dialog => dialog.contains(document.activeElement)"), "focus moved in"
+    sheet.evaluate("dialog => Promise.all(dialog.getAnimations().map((rise) => rise.finished))")
+    box = sheet.bounding_box()
     assert box is not None
+    assert box["width"] == PHONE["width"]
     assert abs(box["y"] + box["height"] - PHONE["height"]) <= 1, "docked to the bottom edge"
+    card = sheet.get_by_test_id("flash-bet-card")
+    expect(card.get_by_test_id("flash-bet-close")).to_have_count(0)  # the sheet's Close only
     card.get_by_test_id("flash-stake").fill("5")
     card.get_by_test_id("flash-get-quote").tap()
     quote = card.get_by_test_id("flash-quote")
@@ -139,8 +146,9 @@ def test_the_flash_bet_card_rises_beside_the_market_tapped(
         timeout=10_000
     )
     page.screenshot(path=str(SCREENSHOTS / "phone-flash-bet-card.png"), animations="disabled")
-    card.get_by_test_id("flash-bet-close").tap()
-    expect(card).to_have_count(0)
+    sheet.get_by_test_id("sheet-close").tap()
+    expect(sheet).to_have_count(0)
+    expect(page.get_by_test_id(str(opener))).to_be_focused()  # back where the bettor was
 
 
 def show_page(page: Page, server_url: str, name: str) -> None:

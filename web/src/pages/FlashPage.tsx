@@ -1,7 +1,9 @@
 import { useState } from 'react';
 import { useSession } from '../auth/AuthProvider';
 import { SignedOutNotice } from '../components/auth/SignedOutNotice';
+import { BottomSheet } from '../components/BottomSheet';
 import { PageHeading } from '../components/PageHeading';
+import { usePhoneLayout } from '../components/usePhoneLayout';
 import { BetCard } from '../components/flash/BetCard';
 import { FlashTicker } from '../components/flash/FlashTicker';
 import { LiveGames } from '../components/flash/LiveGames';
@@ -44,6 +46,10 @@ export function FlashPage() {
   const now = useNow();
   const signedIn = useSession() !== null;
   const selected = entries.find((entry) => entry.market.id === selectedId)?.market ?? null;
+  // On a phone the card is a modal sheet at the bottom edge, beside the market tapped
+  // (the side column comes after the whole ticker there).
+  const phone = usePhoneLayout();
+  const close = () => setSelectedId(null);
 
   const changeLive = (next: boolean) => {
     setLive(next);
@@ -76,7 +82,13 @@ export function FlashPage() {
         <div className="flash-side">
           {selected ? (
             signedIn ? (
-              <BetCard key={selected.id} market={selected} now={now} onClose={() => setSelectedId(null)} />
+              phone ? (
+                <BottomSheet label={`Bet · ${selected.title}`} onClose={close} testId="flash-bet-sheet">
+                  <BetCard key={selected.id} market={selected} now={now} />
+                </BottomSheet>
+              ) : (
+                <BetCard key={selected.id} market={selected} now={now} onClose={close} />
+              )
             ) : (
               <SignedOutNotice title={`Bet · ${selected.title}`} purpose="bet" testId="flash-bet-signed-out" />
             )

@@ -29,8 +29,11 @@ function checkStake(text: string): { value: string | null; problem: string | nul
   return { value: trimZeros(toPlain(value)), problem: null };
 }
 
-/** Choose an outcome and a stake, see the quote, then confirm. */
-export function BetCard({ market, now, onClose }: { market: FlashMarket; now: number; onClose: () => void }) {
+/**
+ * Choose an outcome and a stake, see the quote, then confirm. Without `onClose` the card
+ * has no Close of its own: the bottom sheet that holds it on a phone has one.
+ */
+export function BetCard({ market, now, onClose }: { market: FlashMarket; now: number; onClose?: () => void }) {
   const id = useId();
   const client = useClient();
   const [outcome, setOutcome] = useState(market.outcomes[0]?.outcome ?? '');
@@ -111,9 +114,11 @@ export function BetCard({ market, now, onClose }: { market: FlashMarket; now: nu
     <section className="card flash-bet-card" aria-labelledby={`${id}-title`} data-testid="flash-bet-card">
       <div className="card-header">
         <h2 id={`${id}-title`}>Bet · {market.title}</h2>
-        <button type="button" className="btn btn-small btn-ghost" onClick={onClose} data-testid="flash-bet-close">
-          Close<span className="visually-hidden"> the bet card</span>
-        </button>
+        {onClose ? (
+          <button type="button" className="btn btn-small btn-ghost" onClick={onClose} data-testid="flash-bet-close">
+            Close<span className="visually-hidden"> the bet card</span>
+          </button>
+        ) : null}
       </div>
       <p className="muted small">
         {open ? (
