@@ -10,7 +10,7 @@ from typing import Any
 
 import strawberry
 import structlog
-from graphql import GraphQLError, parse
+from graphql import ASTValidationRule, GraphQLError, GraphQLSchema, parse
 from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.scalars import JSON
@@ -18,6 +18,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext, validate_document
 from strawberry.types import ExecutionContext
 
+from api.inputs import plan_inputs
 from api.metrics import GRAPHQL_LATENCY, GRAPHQL_OPERATIONS
 from engine.store.outages import is_database_unreachable
 from resolvers import accounts, admin, ledger, settlement, sports, system, trading
@@ -475,6 +476,13 @@ class MaskFaults(MaskErrors):
     """Faults reach the client without internals; an unreachable database with a code of its
     own, so that clients know to try again shortly rather than report a bug."""
 
+    def _process_result(self, result: object) -> None:
+        # The base class checks a runtime Protocol first (about 1 % of every request); a
+        # result without errors, nearly all of them, has nothing to mask.
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
+
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         if not _database_unreachable(error):
             return super().anonymise_error(error)
@@ -498,7 +506,15 @@ _LIMIT_RULES = (
 # Shared by every request: a repeated document is parsed and validated once. Bounded, so
 # a stream of unique documents cannot grow memory.
 _cached_parse = functools.lru_cache(maxsize=DOCUMENT_CACHE_SIZE)(parse)
-_cached_validation = functools.lru_cache(maxsize=DOCUMENT_CACHE_SIZE)(validate_document)
+
+
+@functools.lru_cache(maxsize=DOCUMENT_CACHE_SIZE)
+def _cached_validation(
+    schema: GraphQLSchema, query: str, rules: tuple[type[ASTValidationRule], ...]
+) -> list[GraphQLError]:
+    """Keyed by the query's text, whose hash Python keeps: a document's hash walks its
+    whole syntax tree at every lookup (1.6 % of a `placeOrder`)."""
+    return validate_document(schema, _cached_parse(query, max_tokens=MAX_QUERY_TOKENS), rules)
 
 
 class Gateway(MaskFaults):
@@ -533,9 +549,9 @@ class Gateway(MaskFaults):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        assert context.graphql_document is not None  # parsing failed before validation
+        assert context.query is not None  # no document: parsing failed before validation
         context.pre_execution_errors = _cached_validation(
-            context.schema._schema, context.graphql_document, context.validation_rules
+            context.schema._schema, context.query, tuple(context.validation_rules)
         )
         yield
 
@@ -601,3 +617,4 @@ def build_schema() -> strawberry.Schema:
 
 
 schema = build_schema()
+plan_inputs(schema)
