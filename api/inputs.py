@@ -3,8 +3,9 @@
 Strawberry converts an input object by walking its fields at every request, resolving
 each field's annotation and converting its name again: about 7 % of a `placeOrder`. The
 plan keeps what never changes once the schema is built (GraphQL name, Python name,
-resolved type) and hands each value to Strawberry's own `convert_argument`, through the
-`from_input` hook its type definitions offer for inputs that build their own value.
+resolved type). Scalars and enums, which graphql-core has already parsed, are taken as
+they are; other values go to Strawberry's own `convert_argument`. The plan is installed
+through the `from_input` hook Strawberry's type definitions offer for this.
 """
 
 from __future__ import annotations
@@ -14,8 +15,16 @@ from dataclasses import MISSING
 from typing import Any
 
 import strawberry
+from strawberry.relay.types import GlobalID
+from strawberry.scalars import is_scalar
 from strawberry.types.arguments import InputContext, convert_argument
-from strawberry.types.base import StrawberryMaybe, StrawberryObjectDefinition, StrawberryType
+from strawberry.types.base import (
+    StrawberryMaybe,
+    StrawberryObjectDefinition,
+    StrawberryOptional,
+    StrawberryType,
+)
+from strawberry.types.enum import has_enum_definition
 
 
 class InputPlan:
@@ -27,14 +36,25 @@ class InputPlan:
             for field in definition.fields
             if field.default_value is MISSING and field.default_factory is MISSING
         }
-        self.fields: tuple[tuple[str, str, StrawberryType | type], ...] = tuple(
-            (
-                names.from_field(field),
-                field.python_name,
-                field.resolve_type(type_definition=definition),
-            )
+        self.fields: tuple[tuple[str, str, StrawberryType | type | None], ...] = tuple(
+            (names.from_field(field), field.python_name, _converted(field_type, context))
             for field in definition.fields
+            for field_type in (field.resolve_type(type_definition=definition),)
         )
+
+
+def _converted(
+    field_type: StrawberryType | type, context: InputContext
+) -> StrawberryType | type | None:
+    """The type to convert a field's value to, or None for a scalar or enum (optional or
+    not), whose value graphql-core has already made what the resolver receives."""
+    inner = field_type
+    if isinstance(inner, StrawberryOptional) and not isinstance(inner, StrawberryMaybe):
+        inner = inner.of_type
+    leaf = (is_scalar(inner, context.scalar_registry) and inner is not GlobalID) or (
+        has_enum_definition(inner)
+    )
+    return None if leaf else field_type
 
 
 _PLANS: dict[type, InputPlan] = {}
@@ -46,7 +66,11 @@ def build_input(cls: type, value: Mapping[str, Any], context: InputContext) -> A
         plan = _PLANS[cls] = InputPlan(cls.__strawberry_definition__, context)  # type: ignore[attr-defined]
     arguments = dict(plan.defaults)
     for graphql_name, python_name, field_type in plan.fields:
-        if graphql_name in value:
+        if graphql_name not in value:
+            continue
+        if field_type is None:
+            arguments[python_name] = value[graphql_name]
+        else:
             arguments[python_name] = convert_argument(
                 value[graphql_name],
                 field_type,

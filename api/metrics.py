@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
+from typing import TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.registry import Collector
 
 from api.fanout import DirectTextFrames
@@ -33,6 +36,17 @@ WEBSOCKET_CONNECTIONS = Gauge("godark_websocket_connections", "Open WebSocket co
 
 # Fixed label values keep the metric's cardinality bounded whatever paths clients send.
 _KNOWN_ROUTES = ("/graphql", "/healthz", "/metrics", "/widget.js", "/solana")
+
+
+Labelled = TypeVar("Labelled", bound=MetricWrapperBase)
+
+
+@functools.lru_cache(maxsize=512)
+def labelled(metric: Labelled, *values: str) -> Labelled:
+    """The child of `metric` for these label values, looked up once: `labels()` takes a
+    lock and validates its values at every call, on every request. Bounded, as the label
+    values are (known routes, HTTP methods and statuses, operation kinds)."""
+    return metric.labels(*values)
 
 
 def route_label(path: str) -> str:

@@ -11,7 +11,13 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.fanout import DirectTextFrames
-from api.metrics import HTTP_LATENCY, HTTP_REQUESTS, WEBSOCKET_CONNECTIONS, route_label
+from api.metrics import (
+    HTTP_LATENCY,
+    HTTP_REQUESTS,
+    WEBSOCKET_CONNECTIONS,
+    labelled,
+    route_label,
+)
 
 REQUEST_ID_HEADER = b"x-request-id"
 # A caller's id is kept for tracing across services when it is short and plain.
@@ -56,8 +62,8 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - started
             path, method = scope["path"], scope["method"]
             route = route_label(path)
-            HTTP_REQUESTS.labels(method, route, str(status)).inc()
-            HTTP_LATENCY.labels(method, route).observe(elapsed)
+            labelled(HTTP_REQUESTS, method, route, str(status)).inc()
+            labelled(HTTP_LATENCY, method, route).observe(elapsed)
             log.log(
                 logging.DEBUG if path in _QUIET_PATHS else logging.INFO,
                 "http_request",

@@ -19,7 +19,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext, vali
 from strawberry.types import ExecutionContext
 
 from api.inputs import plan_inputs
-from api.metrics import GRAPHQL_LATENCY, GRAPHQL_OPERATIONS
+from api.metrics import GRAPHQL_LATENCY, GRAPHQL_OPERATIONS, labelled
 from engine.store.outages import is_database_unreachable
 from resolvers import accounts, admin, ledger, settlement, sports, system, trading
 from resolvers import flash as flash_resolvers
@@ -539,8 +539,8 @@ class Gateway(MaskFaults):
             kind = "invalid"
         result = context.result
         outcome = "error" if result is not None and getattr(result, "errors", None) else "ok"
-        GRAPHQL_OPERATIONS.labels(kind, outcome).inc()
-        GRAPHQL_LATENCY.labels(kind).observe(time.perf_counter() - started)
+        labelled(GRAPHQL_OPERATIONS, kind, outcome).inc()
+        labelled(GRAPHQL_LATENCY, kind).observe(time.perf_counter() - started)
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
